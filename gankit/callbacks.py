@@ -1,0 +1,112 @@
+"""Keras callbacks for GAN training: fixed-noise sample grids, 2-D decision surfaces, time budgets.
+
+They work with any model that has ``latent_dim`` and a ``sampler`` generator (every trainer in
+:mod:`gankit.gans`).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Every ``every`` epochs, generate from the *same* fixed noise and keep the samples.
+
+    Fixed noise makes progress comparable: the same noise vector's sample, epoch after epoch.
+    Snapshots are kept in ``self.snapshots`` as ``(epoch, images)`` (plot them with
+    :func:`gankit.plotting.progress_grid`); with ``out_dir`` set, each is also written as
+    ``out_dir/samples_epoch_NNN.png``.
+    """
+
+    def __init__(self, n=64, every=1, seed=42, out_dir=None):
+        super().__init__()
+        self.n, self.every, self.seed = n, every, seed
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        self.snapshots = []
+        self._z = None
+
+    def on_train_begin(self, logs=None):
+        self._z = np.random.default_rng(self.seed).standard_normal((self.n, self.model.latent_dim))
+        self._z = self._z.astype("float32")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        images = self.model.sampler.predict(self._z, verbose=0)
+        self.snapshots.append((epoch + 1, images))
+        if self.out_dir is not None:
+            from gankit.plotting import save_image_grid
+
+            save_image_grid(images, self.out_dir / f"samples_epoch_{epoch + 1:03d}.png")
+
+
+class DecisionSurface(keras.callbacks.Callback):
+    """For 2-D data: every ``every`` epochs record D's probability over a grid and some samples.
+
+    Snapshots ``(epoch, (xx, yy), probs, fake)`` go to ``self.snapshots`` for
+    :func:`gankit.plotting.decision_surface`.
+    """
+
+    def __init__(self, every=10, lim=3.0, resolution=80, n_fake=500, seed=0):
+        super().__init__()
+        self.every, self.n_fake, self.seed = every, n_fake, seed
+        axis = np.linspace(-lim, lim, resolution, dtype="float32")
+        self.xx, self.yy = np.meshgrid(axis, axis)
+        self.snapshots = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        grid = np.stack([self.xx.ravel(), self.yy.ravel()], axis=1)
+        logits = self.model.discriminator.predict(grid, verbose=0, batch_size=4096)
+        probs = 1.0 / (1.0 + np.exp(-logits.reshape(self.xx.shape)))
+        fake = self.model.generate(self.n_fake, seed=self.seed)
+        self.snapshots.append((epoch + 1, (self.xx, self.yy), probs, fake))
+
+
+class FIDMonitor(keras.callbacks.Callback):
+    """Every ``every`` epochs, compute the FID of ``n`` samples against ``real`` images and write it
+    into the epoch logs as ``fid`` (so ``History`` and other callbacks see it).
+
+    ``evaluator`` is a :class:`gankit.evaluator.Evaluator`; the real features are computed once.
+    Samples come from the same seeded noise each time, so the curve reflects training alone.
+    Epochs without a measurement are logged as NaN, keeping History's columns aligned.
+    """
+
+    def __init__(self, evaluator, real, n=1000, every=1, seed=1):
+        super().__init__()
+        self.evaluator, self.n, self.every, self.seed = evaluator, n, every, seed
+        self.real_features = evaluator.features(real)
+
+    def on_epoch_end(self, epoch, logs=None):
+        from gankit.metrics import fid
+
+        if logs is None:
+            return
+        if (epoch + 1) % self.every:
+            logs["fid"] = float("nan")
+            return
+        samples = self.model.generate(self.n, seed=self.seed)
+        logs["fid"] = fid(self.evaluator.features(samples), self.real_features)
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stop training at the end of the first epoch that finishes after ``minutes`` have passed."""
+
+    def __init__(self, minutes):
+        super().__init__()
+        if minutes <= 0:
+            raise ValueError(f"minutes: expected a positive time budget, got {minutes}")
+        self.seconds = 60.0 * minutes
+        self.start = None
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if time.perf_counter() - self.start >= self.seconds:
+            self.model.stop_training = True

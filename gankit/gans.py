@@ -1,0 +1,155 @@
+"""GAN trainers: ``keras.Model`` subclasses whose ``train_step`` is the algorithm.
+
+``GAN`` is the classic alternating game (Goodfellow et al. 2014, Algorithm 1): each step first
+updates the discriminator D on a batch of real and generated samples, then updates the generator G
+through D's verdict on fresh samples. Losses come from :mod:`gankit.losses`; any (d_loss, g_loss)
+pair can be plugged in.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gankit import losses as losses_module
+
+
+@keras.saving.register_keras_serializable(package="gankit")
+class GAN(keras.Model):
+    """An unconditional GAN over a generator and a discriminator (both Keras models).
+
+    Args:
+        generator: maps ``(batch, latent_dim)`` noise to samples.
+        discriminator: maps samples to one logit each.
+        latent_dim: size of the noise vector; read from ``generator``'s input if not given.
+        seed: seed of the ``keras.random.SeedGenerator`` that draws the training noise.
+        ema: if set (e.g. 0.99), keep an exponential moving average of G's weights, used by
+            :meth:`generate`; averaging smooths out the oscillation of adversarial training.
+
+    ``fit`` accepts a dataset of samples or of ``(samples, labels)`` pairs (labels are ignored).
+    History holds ``d_loss``, ``g_loss`` and ``d_real``/``d_fake``: D's mean probability that a
+    real / generated sample is real (both near 0.5 when neither network is winning).
+    """
+
+    def __init__(self, generator, discriminator, latent_dim=None, seed=None, ema=None, **kwargs):
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = int(latent_dim or generator.input_shape[-1])
+        self.seed = seed
+        self.ema = ema
+        if ema is not None and not 0.0 < ema < 1.0:
+            raise ValueError(f"ema: expected a decay in (0, 1), e.g. 0.999, got {ema}")
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.ema_generator = None
+        if ema is not None:
+            self.ema_generator = keras.models.clone_model(generator)
+            self.ema_generator.set_weights(generator.get_weights())
+            self.ema_generator.trainable = False
+        self.trackers = {
+            name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_real", "d_fake")
+        }
+        # G and D are built Keras models, so the wrapper has nothing left to build; marking it
+        # built lets save_weights / load_weights work before and after fit.
+        self.built = True
+
+    # ------------------------------------------------------------------ set-up
+    def compile(self, d_optimizer, g_optimizer, loss="non_saturating", **kwargs):
+        """Set one optimizer per network and the loss (a name in ``gankit.losses.LOSSES`` or a
+        ``(d_loss_fn, g_loss_fn)`` pair). Extra keyword arguments (e.g. ``jit_compile=True``) go
+        to ``keras.Model.compile``; no third, unused optimizer is created."""
+        super().compile(optimizer=None, **kwargs)
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        self.loss_name = loss if isinstance(loss, str) else "custom"
+        self.d_loss_fn, self.g_loss_fn = losses_module.get_losses(loss)
+
+    def get_compile_config(self):
+        # Optimizers and losses are objects the caller owns: after loading, call compile() again.
+        return None
+
+    def fit(self, *args, **kwargs):
+        # Data arrive as a tf.data pipeline that shuffles itself (gankit.data.make_dataset).
+        kwargs.setdefault("shuffle", False)
+        return super().fit(*args, **kwargs)
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def call(self, z, training=False):
+        return self.generator(z, training=training)
+
+    # ------------------------------------------------------------------ the algorithm
+    def sample_noise(self, batch_size):
+        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+
+    def d_step(self, real, z):
+        """One discriminator update: push D(real) up and D(G(z)) down. Only D's weights move."""
+        fake = self.generator(z, training=True)
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminator(real, training=True)
+            fake_logits = self.discriminator(fake, training=True)
+            d_loss = self.d_loss_fn(real_logits, fake_logits)
+        grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
+        self.d_optimizer.apply(grads, self.discriminator.trainable_weights)
+        return d_loss, real_logits, fake_logits
+
+    def g_step(self, z):
+        """One generator update: make D call G(z) real. Gradients flow through D, only G moves."""
+        with tf.GradientTape() as tape:
+            fake_logits = self.discriminator(self.generator(z, training=True), training=True)
+            g_loss = self.g_loss_fn(fake_logits)
+        grads = tape.gradient(g_loss, self.generator.trainable_weights)
+        self.g_optimizer.apply(grads, self.generator.trainable_weights)
+        return g_loss
+
+    def update_ema(self):
+        """Move the EMA copy towards G. The decay ramps up as min(ema, (1 + t) / (10 + t)) over
+        step t, so early averages are not dominated by the random initial weights."""
+        t = tf.cast(self.g_optimizer.iterations, "float32")
+        decay = tf.minimum(self.ema, (1.0 + t) / (10.0 + t))
+        for avg, w in zip(self.ema_generator.weights, self.generator.weights, strict=True):
+            avg.assign(decay * avg + (1.0 - decay) * w)
+
+    def train_step(self, data):
+        real = data[0] if isinstance(data, tuple) else data
+        batch_size = tf.shape(real)[0]
+        d_loss, real_logits, fake_logits = self.d_step(real, self.sample_noise(batch_size))
+        g_loss = self.g_step(self.sample_noise(batch_size))
+        if self.ema_generator is not None:
+            self.update_ema()
+        self.trackers["d_loss"].update_state(d_loss)
+        self.trackers["g_loss"].update_state(g_loss)
+        self.trackers["d_real"].update_state(tf.sigmoid(real_logits))
+        self.trackers["d_fake"].update_state(tf.sigmoid(fake_logits))
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    # ------------------------------------------------------------------ using the result
+    @property
+    def sampler(self):
+        """The generator used for sampling: the EMA copy when ``ema`` is set, else G itself."""
+        return self.ema_generator if self.ema_generator is not None else self.generator
+
+    def generate(self, n, seed=0, batch_size=256):
+        """Draw ``n`` samples as a NumPy array from noise seeded by ``seed`` (same seed, same
+        samples), running the sampling generator in inference mode."""
+        z = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype("float32")
+        return self.sampler.predict(z, batch_size=batch_size, verbose=0)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "latent_dim": self.latent_dim,
+            "seed": self.seed,
+            "ema": self.ema,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
+        config["discriminator"] = keras.saving.deserialize_keras_object(config["discriminator"])
+        return cls(**config)

@@ -1,0 +1,68 @@
+"""GAN losses as pure functions of discriminator logits.
+
+Each function takes logits (any shape whose first axis is the batch) and returns a scalar. Per-example
+values are averaged over non-batch axes and then with ``tf.nn.compute_average_loss``, which divides
+by the *global* batch size inside a ``tf.distribute`` strategy, so that summing gradients over
+replicas gives the same update as one device; outside a strategy it is the plain mean.
+
+Identities used (sigmoid = D's probability): ``-log sigmoid(l) = softplus(-l)`` and
+``-log(1 - sigmoid(l)) = softplus(l)``; both are computed stably from logits.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+
+def _average(per_element):
+    """Mean over non-batch axes, then the distribute-aware mean over the batch."""
+    per_element = tf.convert_to_tensor(per_element)
+    if per_element.shape.rank is not None and per_element.shape.rank > 1:
+        per_element = tf.reduce_mean(per_element, axis=list(range(1, per_element.shape.rank)))
+    return tf.nn.compute_average_loss(per_element)
+
+
+def discriminator_loss(real_logits, fake_logits):
+    """The standard discriminator loss: binary cross-entropy with real -> 1 and fake -> 0.
+
+    Goodfellow et al. 2014, "Generative Adversarial Nets". Equals ``2 ln 2`` (about 1.386) when D
+    outputs 1/2 everywhere, the value it takes at the game's equilibrium.
+    """
+    return _average(tf.nn.softplus(-real_logits)) + _average(tf.nn.softplus(fake_logits))
+
+
+def minimax_generator_loss(fake_logits):
+    """The original (saturating) generator loss ``E[log(1 - D(G(z)))]``, which G minimises.
+
+    Goodfellow et al. 2014. Its gradient vanishes when D confidently rejects the fakes (early in
+    training), which is why the non-saturating loss is used in practice.
+    """
+    return -_average(tf.nn.softplus(fake_logits))
+
+
+def non_saturating_generator_loss(fake_logits):
+    """The non-saturating generator loss ``-E[log D(G(z))]``: cross-entropy with fake -> 1.
+
+    Goodfellow et al. 2014, section 3. Same fixed point as the minimax loss, strong gradients when
+    D rejects the fakes.
+    """
+    return _average(tf.nn.softplus(-fake_logits))
+
+
+LOSSES = {
+    "minimax": (discriminator_loss, minimax_generator_loss),
+    "non_saturating": (discriminator_loss, non_saturating_generator_loss),
+}
+
+
+def get_losses(loss):
+    """Return ``(d_loss_fn, g_loss_fn)`` for a name in ``LOSSES`` or a pair of callables."""
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise ValueError(f"loss: unknown name {loss!r}; choose one of {sorted(LOSSES)}")
+        return LOSSES[loss]
+    if isinstance(loss, tuple | list) and len(loss) == 2 and all(callable(f) for f in loss):
+        return tuple(loss)
+    raise TypeError(
+        f"loss: expected a name in {sorted(LOSSES)} or a (d_loss, g_loss) pair, got {loss!r}"
+    )

@@ -1,0 +1,110 @@
+"""Network builders: MLP and DCGAN generators and discriminators as functional Keras models.
+
+Generators map a latent vector (batch, latent_dim) to samples: images in [-1, 1] (tanh), NHWC,
+or unbounded points for 2-D data. Discriminators map samples to one logit each (no sigmoid):
+the losses in :mod:`gankit.losses` work on logits.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+from keras import layers
+
+
+def _check_shape(shape, name):
+    shape = tuple(int(s) for s in shape)
+    if len(shape) not in (1, 3) or min(shape) <= 0:
+        raise ValueError(f"{name}: expected (features,) or (height, width, channels), got {shape}")
+    return shape
+
+
+def mlp_generator(latent_dim, output_shape, hidden=(256, 512), tanh=True, name="generator"):
+    """An MLP generator: dense layers with LeakyReLU, reshaped to ``output_shape``.
+
+    ``tanh=True`` squashes outputs to [-1, 1] (images); use ``tanh=False`` for 2-D points.
+    """
+    output_shape = _check_shape(output_shape, "output_shape")
+    z = keras.Input((latent_dim,), name="z")
+    h = z
+    for width in hidden:
+        h = layers.Dense(width)(h)
+        h = layers.LeakyReLU(0.2)(h)
+    h = layers.Dense(math.prod(output_shape), activation="tanh" if tanh else None)(h)
+    return keras.Model(z, layers.Reshape(output_shape)(h), name=name)
+
+
+def mlp_discriminator(input_shape, hidden=(512, 256), dropout=0.0, name="discriminator"):
+    """An MLP discriminator: flatten, dense layers with LeakyReLU (and optional dropout), one logit."""
+    input_shape = _check_shape(input_shape, "input_shape")
+    x = keras.Input(input_shape, name="x")
+    h = layers.Flatten()(x)
+    for width in hidden:
+        h = layers.Dense(width)(h)
+        h = layers.LeakyReLU(0.2)(h)
+        if dropout:
+            h = layers.Dropout(dropout)(h)
+    return keras.Model(x, layers.Dense(1, name="logit")(h), name=name)
+
+
+def _upsampling_plan(size):
+    """Split an image side into start * 2**k with 2 <= start <= 7 and k >= 1 (28 = 7 * 2**2)."""
+    for k in range(int(math.log2(size)), 0, -1):
+        start, rest = divmod(size, 2**k)
+        if rest == 0 and 2 <= start <= 7:
+            return start, k
+    raise ValueError(
+        f"image size {size} cannot be reached by doubling a 2..7 pixel start (e.g. 8, 16, 28, 32, 64);"
+        " resize or pad the images first"
+    )
+
+
+def dcgan_generator(latent_dim, image_shape, base_filters=64, bn_momentum=0.9, name="generator"):
+    """A DCGAN generator for a square image of any side ``start * 2**k`` (e.g. 8, 28, 32, 64).
+
+    Dense -> (start, start, filters) -> k blocks of stride-2 transposed convolution, batch norm and
+    ReLU, halving the filters each time -> a 3x3 convolution to the channel count with tanh.
+    ``bn_momentum`` 0.9 (the DCGAN paper's, PyTorch's default) rather than Keras' 0.99: a GAN's
+    weights move fast, and inference-mode samples use the moving statistics, which must keep up.
+    """
+    h_, w_, channels = _check_shape(image_shape, "image_shape")
+    if h_ != w_:
+        raise ValueError(f"image_shape: expected a square image, got {h_}x{w_}")
+    start, k = _upsampling_plan(h_)
+    filters = base_filters * 2 ** (k - 1)
+    z = keras.Input((latent_dim,), name="z")
+    h = layers.Dense(start * start * filters, use_bias=False)(z)
+    h = layers.BatchNormalization(momentum=bn_momentum)(h)
+    h = layers.ReLU()(h)
+    h = layers.Reshape((start, start, filters))(h)
+    for _ in range(k):
+        filters = max(filters // 2, 16)
+        h = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(h)
+        h = layers.BatchNormalization(momentum=bn_momentum)(h)
+        h = layers.ReLU()(h)
+    img = layers.Conv2D(channels, 3, padding="same", activation="tanh", name="to_image")(h)
+    return keras.Model(z, img, name=name)
+
+
+def dcgan_discriminator(image_shape, base_filters=64, dropout=0.0, name="discriminator"):
+    """A DCGAN discriminator: stride-2 4x4 convolutions with LeakyReLU (no batch norm), one logit.
+
+    It downsamples while the side stays above 4 pixels, doubling the filters each time.
+    Batch norm is left out on purpose: it would make D's output for one image depend on the batch,
+    and its moving statistics would change during the generator's step.
+    """
+    h_, w_, channels = _check_shape(image_shape, "image_shape")
+    x = keras.Input((h_, w_, channels), name="x")
+    h, filters, side = x, base_filters, h_
+    while True:
+        h = layers.Conv2D(filters, 4, strides=2, padding="same")(h)
+        h = layers.LeakyReLU(0.2)(h)
+        if dropout:
+            h = layers.Dropout(dropout)(h)
+        side = math.ceil(side / 2)
+        filters *= 2
+        if side <= 7:
+            break
+    h = layers.Flatten()(h)
+    return keras.Model(x, layers.Dense(1, name="logit")(h), name=name)

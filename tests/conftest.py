@@ -1,0 +1,10 @@
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+import matplotlib  # noqa: E402
+
+# Not MPLBACKEND: nbval kernels started later in the same pytest run would inherit it and lose
+# every figure. Selecting the backend in-process affects the unit tests only.
+matplotlib.use("Agg")

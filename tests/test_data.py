@@ -1,0 +1,116 @@
+import numpy as np
+import pytest
+
+from gankit import data
+
+
+def test_mnist_subset_is_normalised_shuffled_and_split_stratified():
+    x, y = data.load_mnist("train")
+    xt, yt = data.load_mnist("test")
+    assert x.shape == (4000, 28, 28, 1) and x.dtype == np.float32
+    assert xt.shape == (1000, 28, 28, 1)
+    assert x.min() == pytest.approx(-1.0) and x.max() == pytest.approx(1.0)
+    np.testing.assert_array_equal(np.bincount(y), [400] * 10)
+    np.testing.assert_array_equal(np.bincount(yt), [100] * 10)
+    assert len(np.unique(y[:50])) > 5, "the raw data is ordered by class: it must be shuffled"
+    # the two splits do not share images
+    flat = {img.tobytes() for img in x}
+    assert not any(img.tobytes() in flat for img in xt)
+
+
+def test_split_is_reproducible_and_all_has_everything():
+    x1, _ = data.load_mnist("train", seed=3)
+    x2, _ = data.load_mnist("train", seed=3)
+    np.testing.assert_array_equal(x1, x2)
+    xa, ya = data.load_mnist("all")
+    assert len(xa) == 5000 and np.bincount(ya).tolist() == [500] * 10
+
+
+def test_digits_loader():
+    x, y = data.load_digits("all")
+    assert x.shape == (1797, 8, 8, 1) and x.min() >= -1 and x.max() <= 1
+    assert set(np.unique(y)) == set(range(10))
+
+
+def test_unknown_dataset_and_split_get_clear_errors():
+    with pytest.raises(ValueError, match="unknown name 'cifar'"):
+        data.load_images("cifar")
+    with pytest.raises(ValueError, match="split"):
+        data.load_mnist("validation")
+
+
+def test_online_loader_says_offline_instead_of_a_traceback(monkeypatch):
+    import keras
+
+    def no_network():
+        raise OSError("no route to host")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", no_network)
+    with pytest.raises(RuntimeError, match="offline.*load_mnist"):
+        data.load_mnist_online()
+
+
+def test_mixtures_have_known_modes_and_density():
+    pts, which = data.make_mixture("ring", n=4000, std=0.05, seed=0)
+    modes = data.mixture_modes("ring")
+    assert pts.shape == (4000, 2) and len(modes) == 8
+    assert np.abs(pts - modes[which]).max() < 0.05 * 6
+    assert len(data.mixture_modes("grid")) == 25
+    # the density integrates to one over a fine grid
+    axis = np.linspace(-3, 3, 601)
+    xx, yy = np.meshgrid(axis, axis)
+    dens = data.mixture_density(np.stack([xx.ravel(), yy.ravel()], 1), "ring", std=0.1)
+    assert dens.sum() * (axis[1] - axis[0]) ** 2 == pytest.approx(1.0, rel=1e-3)
+    moons, _ = data.make_mixture("moons", n=100)
+    assert moons.shape == (100, 2)
+
+
+BAD_IMAGES = [
+    (np.zeros((4, 28, 28)), ValueError, "4-D images.*x\\[..., None\\]"),
+    (np.zeros((0, 28, 28, 1)), ValueError, "empty"),
+    (np.zeros((4, 1, 28, 28)), ValueError, "channels last"),
+    (np.full((2, 8, 8, 1), np.nan), ValueError, "NaN"),
+    (np.full((2, 8, 8, 1), 255.0), ValueError, "to_unit_range"),
+    (np.full((2, 8, 8, 1), "a"), TypeError, "numeric"),
+]
+
+
+@pytest.mark.parametrize("images, error, message", BAD_IMAGES)
+def test_check_images_rejects_bad_input_with_a_clear_message(images, error, message):
+    with pytest.raises(error, match=message):
+        data.check_images(images, "images")
+
+
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        (np.zeros(3, int), "got 3 labels for 4 images"),
+        (np.array([0, 1, 2, 10]), "range"),
+        (np.zeros((4, 1), int), "1-D"),
+        (np.array([0.5, 1, 2, 3]), "integer"),
+    ],
+)
+def test_check_labels(labels, message):
+    with pytest.raises(ValueError, match=message):
+        data.check_labels(labels, 4, num_classes=10)
+
+
+def test_make_dataset_batches_and_checks():
+    x, y = data.load_digits("train")
+    ds = data.make_dataset(x, y, batch_size=32)
+    xb, yb = next(iter(ds))
+    assert xb.shape == (32, 8, 8, 1) and yb.shape == (32,)
+    with pytest.raises(ValueError, match="batch_size"):
+        data.make_dataset(x, batch_size=0)
+    with pytest.raises(ValueError, match="larger than"):
+        data.make_dataset(x[:10], batch_size=64)
+    with pytest.raises(ValueError, match="counts must match"):
+        data.make_dataset(x, y[:-1])
+
+
+def test_pixel_range_round_trip():
+    pixels = np.array([0, 127.5, 255])
+    np.testing.assert_allclose(data.to_unit_range(pixels), [-1, 0, 1])
+    np.testing.assert_allclose(data.to_pixel_range(data.to_unit_range(pixels)), [0, 0.5, 1])
+    with pytest.raises(ValueError, match="expected values in"):
+        data.to_unit_range(np.array([-5.0]))

@@ -1,0 +1,129 @@
+import keras
+import numpy as np
+import pytest
+
+from gankit import data, gans, models
+
+
+def tiny_gan(seed=0, ema=None, loss="non_saturating"):
+    keras.utils.set_random_seed(seed)
+    g = models.dcgan_generator(8, (8, 8, 1), base_filters=8)
+    d = models.dcgan_discriminator((8, 8, 1), base_filters=8)
+    gan = gans.GAN(g, d, seed=seed, ema=ema)
+    gan.compile(keras.optimizers.Adam(1e-3, 0.5), keras.optimizers.Adam(1e-3, 0.5), loss=loss)
+    return gan
+
+
+@pytest.fixture(scope="module")
+def digits():
+    x, _ = data.load_digits("train")
+    return x[:256]
+
+
+def weights(model):
+    return [w.copy() for w in model.get_weights()]
+
+
+def changed(before, model):
+    return [not np.allclose(a, b) for a, b in zip(before, model.get_weights(), strict=True)]
+
+
+def test_d_step_moves_only_d_and_g_step_moves_only_g(digits):
+    gan = tiny_gan()
+    real = digits[:32]
+    g_before = [w.numpy().copy() for w in gan.generator.trainable_weights]
+    d_before = weights(gan.discriminator)
+    gan.d_step(real, gan.sample_noise(32))
+    assert all(changed(d_before, gan.discriminator)), "every D weight should move in the D step"
+    assert all(
+        np.allclose(a, w.numpy())
+        for a, w in zip(g_before, gan.generator.trainable_weights, strict=True)
+    ), "the D step must not change G's trainable weights"
+
+    g_before = [w.numpy().copy() for w in gan.generator.trainable_weights]
+    d_before = weights(gan.discriminator)
+    gan.g_step(gan.sample_noise(32))
+    assert not any(changed(d_before, gan.discriminator)), "the G step must not change D"
+    assert all(
+        not np.allclose(a, w.numpy())
+        for a, w in zip(g_before, gan.generator.trainable_weights, strict=True)
+    ), "every trainable G weight should move in the G step"
+
+
+def test_fit_records_every_tracker_per_epoch(digits):
+    gan = tiny_gan()
+    history = gan.fit(data.make_dataset(digits, batch_size=32), epochs=2, verbose=0)
+    assert set(history.history) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert all(len(v) == 2 and np.all(np.isfinite(v)) for v in history.history.values())
+    assert gan.d_optimizer.iterations.numpy() == 2 * 8 and gan.g_optimizer.iterations.numpy() == 16
+
+
+def test_trackers_are_reset_each_epoch_and_history_holds_epoch_means(digits):
+    gan = tiny_gan()
+    history = gan.fit(data.make_dataset(digits, batch_size=32), epochs=2, verbose=0)
+    # Keras resets exactly the trackers listed in `metrics`: after 2 epochs each holds one epoch,
+    # 8 batches of losses and 8 x 32 per-image probabilities, not both epochs
+    expected_counts = {"d_loss": 8, "g_loss": 8, "d_real": 256, "d_fake": 256}
+    for name, tracker in gan.trackers.items():
+        assert int(tracker.count.numpy()) == expected_counts[name], name
+        assert history.history[name][-1] == pytest.approx(float(tracker.result()), rel=1e-6)
+    assert {m.name for m in gan.metrics} == set(history.history)
+
+
+def test_same_seed_same_weights_and_samples(digits):
+    results = []
+    for _ in range(2):
+        gan = tiny_gan(seed=7)
+        gan.fit(data.make_dataset(digits, batch_size=32, seed=7), epochs=1, verbose=0)
+        results.append((gan.generator.get_weights(), gan.generate(8, seed=3)))
+    for a, b in zip(results[0][0], results[1][0], strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    np.testing.assert_allclose(results[0][1], results[1][1], atol=1e-6)
+    other = tiny_gan(seed=8)
+    other.fit(data.make_dataset(digits, batch_size=32, seed=8), epochs=1, verbose=0)
+    assert not np.allclose(other.generate(8, seed=3), results[0][1])
+
+
+def test_generate_is_seeded_and_in_range(digits):
+    gan = tiny_gan()
+    a, b = gan.generate(5, seed=1), gan.generate(5, seed=1)
+    np.testing.assert_array_equal(a, b)
+    assert a.shape == (5, 8, 8, 1) and a.min() >= -1 and a.max() <= 1
+    assert not np.allclose(a, gan.generate(5, seed=2))
+
+
+def test_ema_generator_follows_g_and_is_used_for_sampling(digits):
+    gan = tiny_gan(ema=0.9)
+    gan.fit(data.make_dataset(digits, batch_size=32), epochs=1, verbose=0)
+    assert gan.sampler is gan.ema_generator
+    ema_w, g_w = gan.ema_generator.get_weights()[0], gan.generator.get_weights()[0]
+    assert not np.allclose(ema_w, g_w), "the average lags behind G"
+    assert np.abs(ema_w - g_w).mean() < np.abs(g_w).mean(), "...but stays close to it"
+    with pytest.raises(ValueError, match="ema"):
+        gans.GAN(gan.generator, gan.discriminator, ema=1.5)
+
+
+@pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
+def test_saves_and_reloads_after_fit(digits, tmp_path):
+    gan = tiny_gan()
+    gan.fit(data.make_dataset(digits, batch_size=32), epochs=1, verbose=0)
+    gan.save_weights(tmp_path / "gan.weights.h5")
+    fresh = tiny_gan(seed=1)
+    fresh.load_weights(tmp_path / "gan.weights.h5")
+    np.testing.assert_allclose(fresh.generate(4), gan.generate(4), atol=1e-6)
+
+    gan.save(tmp_path / "gan.keras")
+    loaded = keras.models.load_model(tmp_path / "gan.keras")
+    assert isinstance(loaded, gans.GAN)
+    np.testing.assert_allclose(loaded.generate(4), gan.generate(4), atol=1e-6)
+
+    gan.sampler.save(tmp_path / "generator.keras")
+    g = keras.models.load_model(tmp_path / "generator.keras", safe_mode=True)
+    z = np.random.default_rng(0).standard_normal((4, 8)).astype("float32")
+    np.testing.assert_allclose(g.predict(z, verbose=0), gan.generate(4, seed=0), atol=1e-6)
+
+
+def test_minimax_loss_also_trains(digits):
+    gan = tiny_gan(loss="minimax")
+    history = gan.fit(data.make_dataset(digits, batch_size=32), epochs=1, verbose=0)
+    assert history.history["g_loss"][0] < 0, "the minimax G loss E[log(1 - D(G(z)))] is negative"

@@ -1,0 +1,33 @@
+import numpy as np
+import pytest
+
+from gankit import models
+
+
+@pytest.mark.parametrize("shape", [(8, 8, 1), (28, 28, 1), (32, 32, 3), (64, 64, 3)])
+def test_dcgan_generator_and_discriminator_fit_any_small_square_size(shape):
+    g = models.dcgan_generator(16, shape, base_filters=8)
+    d = models.dcgan_discriminator(shape, base_filters=8)
+    z = np.random.default_rng(0).standard_normal((3, 16)).astype("float32")
+    images = g.predict(z, verbose=0)
+    assert images.shape == (3, *shape)
+    assert images.min() >= -1 and images.max() <= 1, "tanh output must lie in [-1, 1]"
+    assert d.predict(images, verbose=0).shape == (3, 1)
+
+
+def test_mlp_builders_for_points_and_images():
+    g = models.mlp_generator(2, (2,), hidden=(16,), tanh=False)
+    d = models.mlp_discriminator((2,), hidden=(16,))
+    pts = g.predict(np.ones((5, 2), "float32"), verbose=0)
+    assert pts.shape == (5, 2) and d.predict(pts, verbose=0).shape == (5, 1)
+    gi = models.mlp_generator(8, (28, 28, 1), hidden=(32,))
+    assert gi.output_shape == (None, 28, 28, 1)
+
+
+def test_builders_reject_impossible_shapes():
+    with pytest.raises(ValueError, match="cannot be reached by doubling"):
+        models.dcgan_generator(8, (25, 25, 1))
+    with pytest.raises(ValueError, match="square"):
+        models.dcgan_generator(8, (28, 32, 1))
+    with pytest.raises(ValueError, match="image_shape"):
+        models.dcgan_discriminator((28, 28))

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite: install, lint, unit tests, every notebook under nbval.
+# Run it inside a virtual environment:  python3 -m venv .venv && . .venv/bin/activate && bash tools/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export TF_CPP_MIN_LOG_LEVEL=3 TF_ENABLE_ONEDNN_OPTS=0
+python -m pip install --quiet --upgrade pip
+python -m pip install --quiet -r requirements.txt
+ruff check .
+ruff format --check .
+python -m pytest tests notebooks --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
+  -p no:cacheprovider --durations=25 "$@"
