@@ -14,44 +14,52 @@ from gankit import gans, models
 DCGAN_DEFAULTS = {
     "latent_dim": 64,
     "base_filters": 64,
-    "learning_rate": 2e-4,
-    "beta_1": 0.5,
-    "batch_size": 64,
-    "ema": 0.999,
+    "d_filters": 32,
+    "learning_rate": 1e-3,
+    "beta_1": 0.0,
+    "beta_2": 0.99,
+    "batch_size": 32,
+    "ema": 0.99,
+    "steps_per_execution": 25,
 }
 
 MLP_DEFAULTS = {
     "latent_dim": 64,
     "hidden": (256, 512),
-    "learning_rate": 2e-4,
+    "learning_rate": 1e-3,
     "beta_1": 0.5,
+    "beta_2": 0.999,
     "batch_size": 64,
     "ema": None,
+    "steps_per_execution": 25,
 }
 
 
-def _adam_pair(learning_rate, beta_1):
-    return (
-        keras.optimizers.Adam(learning_rate, beta_1=beta_1),
-        keras.optimizers.Adam(learning_rate, beta_1=beta_1),
+def _compile(gan, cfg):
+    gan.compile(
+        d_optimizer=keras.optimizers.Adam(cfg["learning_rate"], cfg["beta_1"], cfg["beta_2"]),
+        g_optimizer=keras.optimizers.Adam(cfg["learning_rate"], cfg["beta_1"], cfg["beta_2"]),
+        jit_compile=True,
+        steps_per_execution=cfg["steps_per_execution"],
     )
+    return gan, cfg
 
 
 def dcgan(image_shape, seed=0, **overrides):
     """A compiled DCGAN (:class:`gankit.gans.GAN`) for ``image_shape`` with ``DCGAN_DEFAULTS``.
 
-    Unknown keyword names raise ``TypeError``. XLA compilation is switched on: Keras leaves it
-    off on CPU-only machines, and it is measurably faster there.
+    Unknown keyword names raise ``TypeError``. XLA compilation is switched on (Keras leaves it
+    off on CPU-only machines) and 25 steps run per call (``steps_per_execution``), which removes
+    most per-step Python overhead for small networks. Returns ``(gan, config)``.
     """
     cfg = _merge(DCGAN_DEFAULTS, overrides)
     gan = gans.GAN(
         models.dcgan_generator(cfg["latent_dim"], image_shape, base_filters=cfg["base_filters"]),
-        models.dcgan_discriminator(image_shape, base_filters=cfg["base_filters"]),
+        models.dcgan_discriminator(image_shape, base_filters=cfg["d_filters"]),
         seed=seed,
         ema=cfg["ema"],
     )
-    gan.compile(*_adam_pair(cfg["learning_rate"], cfg["beta_1"]), jit_compile=True)
-    return gan, cfg
+    return _compile(gan, cfg)
 
 
 def mlp_gan(sample_shape, seed=0, **overrides):
@@ -64,8 +72,7 @@ def mlp_gan(sample_shape, seed=0, **overrides):
         seed=seed,
         ema=cfg["ema"],
     )
-    gan.compile(*_adam_pair(cfg["learning_rate"], cfg["beta_1"]), jit_compile=True)
-    return gan, cfg
+    return _compile(gan, cfg)
 
 
 RECIPES = {"dcgan": dcgan, "mlp": mlp_gan}
