@@ -51,7 +51,9 @@ def build_parser():
     train.add_argument("model", choices=sorted(RECIPES), help="which recipe to train")
     train.add_argument("--dataset", default="mnist", choices=sorted(IMAGE_DATASETS))
     budget = train.add_mutually_exclusive_group()
-    budget.add_argument("--epochs", type=_positive_int, help="number of epochs")
+    budget.add_argument(
+        "--epochs", type=_positive_int, help="number of epochs (default: the notebook's budget)"
+    )
     budget.add_argument(
         "--minutes", type=_positive_float, help="train until this many minutes have passed"
     )
@@ -99,7 +101,7 @@ def train(args):
     cbs = [callbacks.SampleGrid(n=64, every=1, out_dir=out / "progress")]
     if args.minutes:
         cbs.append(callbacks.TimeBudget(args.minutes))
-    epochs = args.epochs or (10_000 if args.minutes else 10)
+    epochs = args.epochs or (10_000 if args.minutes else recipes.DEFAULT_EPOCHS[args.model])
     print(
         f"training {args.model} on {args.dataset}: {len(x)} images of shape {x.shape[1:]}, "
         f"{f'{args.minutes:.1f} minutes' if args.minutes else f'{epochs} epochs'} -> {out}",
