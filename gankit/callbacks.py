@@ -94,6 +94,39 @@ class FIDMonitor(keras.callbacks.Callback):
         logs["fid"] = fid(self.evaluator.features(samples), self.real_features)
 
 
+class TrainingDiverged(RuntimeError):
+    """Raised by :class:`DivergenceGuard` when a loss becomes NaN or infinite."""
+
+
+class DivergenceGuard(keras.callbacks.Callback):
+    """Stop training the moment a logged loss becomes NaN or infinite, with a message that names
+    the step and the usual causes, by raising :class:`TrainingDiverged`.
+
+    Files other callbacks wrote before (sample grids of earlier epochs) are left as they were.
+    With ``steps_per_execution`` > 1 Keras reports every that many steps, so the step named is the
+    first report at which the loss was no longer finite.
+    """
+
+    def __init__(self, keys=("d_loss", "g_loss")):
+        super().__init__()
+        self.keys = keys
+
+    def on_train_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        bad = [k for k in self.keys if k in logs and not np.isfinite(float(logs[k]))]
+        if not bad:
+            return
+        self.model.stop_training = True
+        optimizer = getattr(self.model, "g_optimizer", None) or self.model.optimizer
+        step = int(optimizer.iterations.numpy()) if optimizer is not None else batch
+        raise TrainingDiverged(
+            f"training diverged at step {step}: {', '.join(bad)} became NaN or infinite. "
+            "Likely causes: a learning rate too high for this model (try 10x smaller); inputs "
+            "not scaled to [-1, 1] (gankit.data.check_images tells); a loss computed on "
+            "probabilities rather than logits. Samples saved so far are kept."
+        )
+
+
 class TimeBudget(keras.callbacks.Callback):
     """Stop training at the end of the first epoch that finishes after ``minutes`` have passed."""
 

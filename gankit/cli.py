@@ -98,7 +98,10 @@ def train(args):
         raise CLIError(str(exc)) from None
     gan, cfg = recipes.RECIPES[args.model](x.shape[1:], seed=args.seed)
     ds = data.make_dataset(x, batch_size=cfg["batch_size"], seed=args.seed)
-    cbs = [callbacks.SampleGrid(n=64, every=1, out_dir=out / "progress")]
+    cbs = [
+        callbacks.DivergenceGuard(),
+        callbacks.SampleGrid(n=64, every=1, out_dir=out / "progress"),
+    ]
     if args.minutes:
         cbs.append(callbacks.TimeBudget(args.minutes))
     epochs = args.epochs or (10_000 if args.minutes else recipes.DEFAULT_EPOCHS[args.model])
@@ -108,7 +111,10 @@ def train(args):
         flush=True,
     )
     start = time.perf_counter()
-    history = gan.fit(ds, epochs=epochs, callbacks=cbs, verbose=2)
+    try:
+        history = gan.fit(ds, epochs=epochs, callbacks=cbs, verbose=2)
+    except callbacks.TrainingDiverged as exc:
+        raise CLIError(f"{exc} ({out / 'progress'})") from None
     seconds = time.perf_counter() - start
 
     gan.sampler.save(out / "generator.keras")

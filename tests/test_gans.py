@@ -1,6 +1,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from gankit import data, gans, models
 
@@ -127,3 +128,44 @@ def test_minimax_loss_also_trains(digits):
     gan = tiny_gan(loss="minimax")
     history = gan.fit(data.make_dataset(digits, batch_size=32), epochs=1, verbose=0)
     assert history.history["g_loss"][0] < 0, "the minimax G loss E[log(1 - D(G(z)))] is negative"
+
+
+def test_divergence_guard_stops_at_the_first_nan_with_a_message(digits, tmp_path):
+    from gankit import callbacks, losses
+
+    def exploding_d_loss(real_logits, fake_logits):
+        # finite for the first steps, then NaN: a stand-in for a learning rate that blows up
+        step = tf.cast(gan.d_optimizer.iterations, "float32")
+        return losses.discriminator_loss(real_logits, fake_logits) * tf.where(step < 3, 1.0, np.nan)
+
+    gan = tiny_gan()
+    gan.compile(
+        keras.optimizers.Adam(1e-3),
+        keras.optimizers.Adam(1e-3),
+        loss=(exploding_d_loss, losses.non_saturating_generator_loss),
+    )
+    grids = callbacks.SampleGrid(n=4, out_dir=tmp_path)
+    with pytest.raises(
+        callbacks.TrainingDiverged,
+        match=r"diverged at step 4: d_loss, g_loss became NaN.*learning rate",
+    ):
+        gan.fit(
+            data.make_dataset(digits, batch_size=32),
+            epochs=3,
+            verbose=0,
+            callbacks=[callbacks.DivergenceGuard(), grids],
+        )
+    assert grids.snapshots == [], "no epoch finished, so no grid was taken"
+
+
+def test_divergence_guard_is_silent_on_healthy_training(digits):
+    from gankit import callbacks
+
+    gan = tiny_gan()
+    history = gan.fit(
+        data.make_dataset(digits, batch_size=32),
+        epochs=1,
+        verbose=0,
+        callbacks=[callbacks.DivergenceGuard()],
+    )
+    assert np.isfinite(history.history["d_loss"][0])
