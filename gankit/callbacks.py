@@ -116,7 +116,6 @@ class DivergenceGuard(keras.callbacks.Callback):
         bad = [k for k in self.keys if k in logs and not np.isfinite(float(logs[k]))]
         if not bad:
             return
-        self.model.stop_training = True
         optimizer = getattr(self.model, "g_optimizer", None) or self.model.optimizer
         step = int(optimizer.iterations.numpy()) if optimizer is not None else batch
         raise TrainingDiverged(

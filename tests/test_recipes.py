@@ -1,0 +1,53 @@
+"""The CLI's recipes must stay the settings the notebooks measured: one test instead of a comment."""
+
+import ast
+import json
+from pathlib import Path
+
+from gankit import recipes
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def notebook_parameters(name):
+    """The ALL-CAPS constants assigned in a notebook's code cells, as Python values."""
+    values = {}
+    for cell in json.loads((NOTEBOOKS / name).read_text())["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        for node in ast.parse("".join(cell["source"])).body:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant | ast.Tuple):
+                for target in node.targets:
+                    names = target.elts if isinstance(target, ast.Tuple) else [target]
+                    vals = ast.literal_eval(node.value)
+                    vals = vals if isinstance(target, ast.Tuple) else [vals]
+                    for n, v in zip(names, vals, strict=True):
+                        if isinstance(n, ast.Name) and n.id.isupper():
+                            values[n.id] = v
+    return values
+
+
+def test_dcgan_recipe_is_notebook_03():
+    p, d = notebook_parameters("03_dcgan.ipynb"), recipes.DCGAN_DEFAULTS
+    assert (p["LATENT_DIM"], p["BASE_FILTERS"], p["D_FILTERS"]) == (
+        d["latent_dim"],
+        d["base_filters"],
+        d["d_filters"],
+    )
+    assert (p["LEARNING_RATE"], p["BETA_1"], p["BETA_2"]) == (
+        d["learning_rate"],
+        d["beta_1"],
+        d["beta_2"],
+    )
+    assert (p["BATCH_SIZE"], p["EMA"]) == (d["batch_size"], d["ema"])
+    assert p["EPOCHS"] == recipes.DEFAULT_EPOCHS["dcgan"]
+
+
+def test_mlp_recipe_is_notebook_02():
+    p, d = notebook_parameters("02_first_image_gan.ipynb"), recipes.MLP_DEFAULTS
+    assert (p["LATENT_DIM"], p["BATCH_SIZE"], p["LEARNING_RATE"]) == (
+        d["latent_dim"],
+        d["batch_size"],
+        d["learning_rate"],
+    )
+    assert p["EPOCHS"] == recipes.DEFAULT_EPOCHS["mlp"]
