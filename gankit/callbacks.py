@@ -6,6 +6,7 @@ They work with any model that has ``latent_dim`` and a ``sampler`` generator (ev
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -142,3 +143,33 @@ class TimeBudget(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if time.perf_counter() - self.start >= self.seconds:
             self.model.stop_training = True
+
+
+class Checkpoint(keras.callbacks.Callback):
+    """Every ``every`` epochs, write a checkpoint of the GAN into ``directory`` with
+    :func:`gankit.checkpoints.save` (atomically), with the per-epoch History so far in its notes.
+
+    An epoch whose logged losses are NaN or infinite is never saved: the last good checkpoint
+    stays in place. To resume, :func:`gankit.checkpoints.restore` the GAN, then pass the epoch
+    it returns to ``make_dataset(start_epoch=...)`` and ``fit(initial_epoch=...)``, and the
+    restored History to ``Checkpoint(history=...)``.
+    """
+
+    def __init__(self, directory, every=1, notes=None, history=None):
+        super().__init__()
+        self.directory, self.every = Path(directory), int(every)
+        self.notes = dict(notes or {})
+        self.history = [dict(row) for row in (history or [])]
+        self.skipped = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        from gankit import checkpoints
+
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        if not all(math.isfinite(v) for v in logs.values()):
+            self.skipped.append(epoch + 1)
+            return
+        self.history.append(logs)
+        if (epoch + 1) % self.every == 0:
+            notes = {**self.notes, "history": self.history}
+            checkpoints.save(self.model, self.directory, epoch + 1, notes=notes)

@@ -2,6 +2,8 @@
 
     python -m gankit train dcgan --dataset mnist --minutes 2.5 --out runs/dcgan
     python -m gankit sample runs/dcgan/generator.keras -n 64 --out grid.png
+    python -m gankit exercises build
+    python -m gankit exercises check submissions/ --csv grades.csv
 
 Bad arguments get a one-line error on stderr and exit status 2, never a traceback.
 """
@@ -60,6 +62,11 @@ def build_parser():
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", required=True, type=Path, help="run folder to write into")
     train.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --out from its last checkpoint (written after every epoch)",
+    )
+    train.add_argument(
         "--fid-samples", type=_positive_int, default=1000, help="samples used for the FID"
     )
 
@@ -68,6 +75,17 @@ def build_parser():
     sample.add_argument("-n", type=_positive_int, default=64, help="number of samples")
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--out", required=True, type=Path, help="PNG file to write")
+
+    exercises = sub.add_parser("exercises", help="build student copies, or grade submissions")
+    action = exercises.add_subparsers(dest="action", required=True)
+    build = action.add_parser("build", help="write student copies of the solution notebooks")
+    build.add_argument("--source", type=Path, default=Path("notebooks"), help="solution notebooks")
+    build.add_argument("--out", type=Path, help="where to write (default: SOURCE/exercises)")
+    check = action.add_parser("check", help="run filled-in exercise notebooks and grade them")
+    check.add_argument("notebooks", nargs="+", type=Path, help="notebooks, or folders of them")
+    check.add_argument("--all", action="store_true", help="also run cells after the last check")
+    check.add_argument("--csv", type=Path, help="also write the grades to this CSV file")
+    check.add_argument("--timeout", type=_positive_int, default=600, help="seconds per cell")
     return parser
 
 
@@ -82,12 +100,47 @@ def _writable_dir(path):
     return path
 
 
+RESUME_KEYS = ("model", "dataset", "seed")
+
+
+def _resume_point(args, ckpt_dir):
+    """(finished epochs, History rows) to continue from, after checking the run's settings."""
+    from gankit import checkpoints
+
+    try:
+        state = checkpoints.load_state(ckpt_dir)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+    if not args.resume:
+        if state is not None:
+            raise CLIError(
+                f"--out: {args.out} already holds a run (checkpoint after epoch {state['epoch']});"
+                " add --resume to continue it, or choose another folder"
+            )
+        return 0, []
+    if state is None:
+        raise CLIError(f"--resume: no checkpoint in {ckpt_dir}; start the run without --resume")
+    settings = state["notes"].get("settings", {})
+    for key in RESUME_KEYS:
+        if key in settings and settings[key] != getattr(args, key):
+            raise CLIError(
+                f"--resume: the checkpoint was made with {key} {settings[key]!r}, not"
+                f" {getattr(args, key)!r}; use the same settings to resume"
+            )
+    if args.epochs is None and args.minutes is None:
+        args.epochs = settings.get("epochs")
+    return int(state["epoch"]), state["notes"].get("history", [])
+
+
 def train(args):
     out = _writable_dir(args.out)
+    ckpt_dir = out / "checkpoint"
+    done, previous_history = _resume_point(args, ckpt_dir)
     import keras
     import pandas as pd
 
-    from gankit import callbacks, data, plotting, recipes
+    from gankit import callbacks, checkpoints, data, plotting, recipes
+    from gankit.checkpoints import atomic_path
 
     keras.utils.set_random_seed(args.seed)
     try:
@@ -97,35 +150,58 @@ def train(args):
     except RuntimeError as exc:
         raise CLIError(str(exc)) from None
     gan, cfg = recipes.RECIPES[args.model](x.shape[1:], seed=args.seed)
-    ds = data.make_dataset(x, batch_size=cfg["batch_size"], seed=args.seed)
+    if done:
+        try:
+            checkpoints.restore(gan, ckpt_dir)
+        except ValueError as exc:
+            raise CLIError(str(exc)) from None
+    ds = data.make_dataset(x, batch_size=cfg["batch_size"], seed=args.seed, start_epoch=done)
+    epochs = args.epochs or (10_000 if args.minutes else recipes.DEFAULT_EPOCHS[args.model])
+    settings = {k: getattr(args, k) for k in RESUME_KEYS} | {"epochs": epochs}
+    checkpoint = callbacks.Checkpoint(
+        ckpt_dir, notes={"settings": settings}, history=previous_history
+    )
     cbs = [
         callbacks.DivergenceGuard(),
         callbacks.SampleGrid(n=64, every=1, out_dir=out / "progress"),
+        checkpoint,
     ]
     if args.minutes:
         cbs.append(callbacks.TimeBudget(args.minutes))
-    epochs = args.epochs or (10_000 if args.minutes else recipes.DEFAULT_EPOCHS[args.model])
     print(
         f"training {args.model} on {args.dataset}: {len(x)} images of shape {x.shape[1:]}, "
-        f"{f'{args.minutes:.1f} minutes' if args.minutes else f'{epochs} epochs'} -> {out}",
+        f"{f'{args.minutes:.1f} minutes' if args.minutes else f'{epochs} epochs'} -> {out}"
+        + (f" (resuming after epoch {done})" if done else ""),
         flush=True,
     )
     start = time.perf_counter()
     try:
-        history = gan.fit(ds, epochs=epochs, callbacks=cbs, verbose=2)
+        gan.fit(ds, epochs=epochs, initial_epoch=done, callbacks=cbs, verbose=2)
     except callbacks.TrainingDiverged as exc:
-        raise CLIError(f"{exc} ({out / 'progress'})") from None
+        kept = checkpoints.load_state(ckpt_dir)
+        raise CLIError(
+            f"{exc} Kept: the sample grids in {out / 'progress'}"
+            + (f" and the checkpoint after epoch {kept['epoch']} in {ckpt_dir}" if kept else "")
+        ) from None
     seconds = time.perf_counter() - start
+    history = pd.DataFrame(checkpoint.history)
+    history.index = pd.RangeIndex(1, len(history) + 1, name="epoch")
 
-    gan.sampler.save(out / "generator.keras")
-    plotting.save_image_grid(gan.generate(64, seed=args.seed), out / "samples.png", ncols=8)
-    plotting.loss_curves(history).savefig(out / "losses.png", dpi=100)
-    pd.DataFrame(history.history).rename_axis("epoch").to_csv(out / "history.csv")
+    # Every output is written under a temporary name and renamed: a kill never leaves half a file.
+    with atomic_path(out / "generator.keras") as tmp:
+        gan.sampler.save(tmp)
+    with atomic_path(out / "samples.png") as tmp:
+        plotting.save_image_grid(gan.generate(64, seed=args.seed), tmp, ncols=8)
+    with atomic_path(out / "losses.png") as tmp:
+        plotting.loss_curves({k: list(history[k]) for k in history}).savefig(tmp, dpi=100)
+    with atomic_path(out / "history.csv") as tmp:
+        history.to_csv(tmp)
     result = {
         "model": args.model,
         "dataset": args.dataset,
-        "epochs": len(history.history["d_loss"]),
+        "epochs": len(history),
         "train_seconds": round(seconds, 1),
+        "resumed_after_epoch": done,
         "config": cfg,
     }
     if x.shape[1:] == (28, 28, 1) and args.dataset in ("mnist", "mnist-full"):
@@ -137,32 +213,76 @@ def train(args):
         result["fid_samples"] = args.fid_samples
         result["class_histogram"] = [round(float(v), 4) for v in evaluator.class_histogram(samples)]
         result["confident_share"] = round(evaluator.confident_share(samples), 4)
-    (out / "metrics.json").write_text(json.dumps(result, indent=2, default=float) + "\n")
+    with atomic_path(out / "metrics.json") as tmp:
+        tmp.write_text(json.dumps(result, indent=2, default=float) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "config"}, default=float), flush=True)
     print(f"wrote {', '.join(sorted(p.name for p in out.iterdir() if p.is_file()))} in {out}")
 
 
 def sample(args):
-    if not args.generator.is_file():
-        raise CLIError(f"generator: no such file {args.generator}")
-    if args.generator.suffix != ".keras":
-        raise CLIError(f"generator: expected a .keras file, got {args.generator.name}")
     _writable_dir(args.out.parent if str(args.out.parent) else Path("."))
-    import keras
     import numpy as np
 
-    from gankit import plotting
+    from gankit import models, plotting
+    from gankit.checkpoints import atomic_path
 
     try:
-        generator = keras.models.load_model(args.generator, compile=False, safe_mode=True)
-    except Exception as exc:  # Keras raises several types for bad or unsafe files
-        raise CLIError(
-            f"generator: could not load {args.generator}: {exc}".splitlines()[0]
-        ) from None
+        generator = models.load(args.generator, what="generator")
+    except (OSError, ValueError) as exc:
+        raise CLIError(str(exc)) from None
     z = np.random.default_rng(args.seed).standard_normal((args.n, generator.input_shape[-1]))
     images = generator.predict(z.astype("float32"), verbose=0)
-    plotting.save_image_grid(images, args.out)
+    with atomic_path(args.out) as tmp:
+        plotting.save_image_grid(images, tmp)
     print(f"wrote {args.n} samples to {args.out}")
+
+
+def exercises(args):
+    from gankit import exercises as ex
+
+    if args.action == "build":
+        try:
+            written = ex.build(args.source, args.out)
+        except ex.ExerciseError as exc:
+            raise CLIError(str(exc)) from None
+        for path in written:
+            print(f"wrote {path}")
+        return 0
+    paths = []
+    for path in args.notebooks:
+        if path.is_dir():
+            paths.extend(sorted(path.glob("*.ipynb")))
+        elif path.is_file() and path.suffix == ".ipynb":
+            paths.append(path)
+        else:
+            raise CLIError(f"notebooks: {path} is not a notebook (.ipynb) or a folder")
+    if not paths:
+        raise CLIError(f"notebooks: no .ipynb files in {', '.join(map(str, args.notebooks))}")
+    rows = []
+    for path in paths:
+        print(path, flush=True)
+        try:
+            results = ex.grade(path, run_all=args.all, timeout=args.timeout)
+        except ex.ExerciseError as exc:
+            raise CLIError(str(exc)) from None
+        for r in results:
+            print(f"  {r.exercise.id:<5} {r.exercise.name:<24} {r.status}", flush=True)
+            for line in r.detail.splitlines():
+                print(f"        {line}")
+            rows.append((str(path), r.exercise.id, r.exercise.name, r.status, r.detail))
+    statuses = [row[3] for row in rows]
+    print(
+        f"{statuses.count('passed')} passed, {statuses.count('failed')} failed, "
+        f"{statuses.count('not attempted')} not attempted"
+    )
+    if args.csv:
+        import csv
+
+        with open(args.csv, "w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["notebook", "exercise", "name", "status", "detail"])
+            writer.writerows(rows)
+    return 0 if all(s == "passed" for s in statuses) else 1
 
 
 def main(argv=None):
@@ -171,11 +291,11 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        {"train": train, "sample": sample}[args.command](args)
+        status = {"train": train, "sample": sample, "exercises": exercises}[args.command](args)
     except CLIError as exc:
         print(f"gankit: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("gankit: interrupted", file=sys.stderr)
         return 130
-    return 0
+    return status or 0

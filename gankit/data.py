@@ -212,12 +212,22 @@ def mixture_density(points, kind="ring", std=0.05, radius=2.0):
 
 
 # --------------------------------------------------------------------------- pipelines
-def make_dataset(x, y=None, batch_size=64, shuffle=True, seed=0, drop_remainder=True):
+FIT_PASSES_PER_EPOCH = 2  # iterators keras.Model.fit opens per epoch (Keras 3.x)
+
+
+def make_dataset(
+    x, y=None, batch_size=64, shuffle=True, seed=0, drop_remainder=True, start_epoch=0
+):
     """A ``tf.data`` pipeline over in-memory arrays: cache, shuffle (seeded), batch, prefetch.
 
     ``x`` may be images (checked with :func:`check_images`) or 2-D points of shape (n, d).
-    ``y`` (optional labels) is checked to match ``x`` in length. Raises ``ValueError`` for a
-    non-positive or too-large ``batch_size``.
+    ``y`` (optional labels) is checked to match ``x`` in length. Each pass is shuffled anew, in
+    an order fixed by ``seed`` and TensorFlow's global seed (``keras.utils.set_random_seed``). ``start_epoch=k`` is for resuming: the first epoch of a
+    ``fit(initial_epoch=k)`` then sees the order that epoch k of an uninterrupted ``fit`` saw.
+    (Keras 3's ``fit`` opens the dataset twice per epoch, once to train and once more when the
+    epoch ends, so this skips ``2 * k`` reshuffles; ``tests/test_checkpoints.py`` checks it
+    against real ``fit`` calls.) Raises ``ValueError`` for a non-positive or too-large
+    ``batch_size``.
     """
     import tensorflow as tf
 
@@ -231,7 +241,12 @@ def make_dataset(x, y=None, batch_size=64, shuffle=True, seed=0, drop_remainder=
     ds = tf.data.Dataset.from_tensor_slices(tensors).cache()
     if shuffle:
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+    if not isinstance(start_epoch, int | np.integer) or start_epoch < 0:
+        raise ValueError(f"start_epoch: expected a non-negative integer, got {start_epoch!r}")
+    for _ in range(FIT_PASSES_PER_EPOCH * start_epoch if shuffle else 0):
+        iter(ds)  # each new iterator draws the next reshuffle seed
+    return ds
 
 
 def _check_points(x, name):

@@ -126,7 +126,9 @@ def load_evaluator(path=None):
         raise FileNotFoundError(
             f"evaluator: {path} not found; regenerate it with `python data/make_evaluator.py`"
         )
-    return Evaluator(keras.models.load_model(path, compile=False, safe_mode=True))
+    from gankit.models import load
+
+    return Evaluator(load(path, what="evaluator"))
 
 
 def evaluator_card():

@@ -8,6 +8,7 @@ the losses in :mod:`gankit.losses` work on logits.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import keras
 from keras import layers
@@ -108,3 +109,37 @@ def dcgan_discriminator(image_shape, base_filters=64, dropout=0.0, name="discrim
             break
     h = layers.Flatten()(h)
     return keras.Model(x, layers.Dense(1, name="logit")(h), name=name)
+
+
+class UnsafeModelError(ValueError):
+    """A model file that would run Python code when loaded (e.g. a ``Lambda`` layer)."""
+
+
+def load(path, what="model"):
+    """Load a ``.keras`` model file in Keras **safe mode** and return the model, uncompiled.
+
+    Safe mode refuses files whose layers carry Python code (a ``Lambda`` layer holding a lambda),
+    because loading such a file runs that code. Raises ``FileNotFoundError`` for a missing file,
+    ``ValueError`` for a file that is not ``.keras`` or cannot be read, and
+    :class:`UnsafeModelError` (a ``ValueError``) for a file with Python code, saying why. gankit
+    never unpickles files; if you wrote such a file yourself and trust it, load it with
+    ``keras.models.load_model(path, safe_mode=False)``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{what}: no such file {path}")
+    if path.suffix != ".keras":
+        raise ValueError(f"{what}: expected a .keras file, got {path.name}")
+    try:
+        return keras.models.load_model(path, compile=False, safe_mode=True)
+    except Exception as exc:  # Keras raises several types for bad or unsafe files
+        message = str(exc)
+        if "safe_mode" in message or "Lambda" in message or "arbitrary code" in message:
+            raise UnsafeModelError(
+                f"{what}: refusing to load {path}: it contains Python code (a Lambda layer), which"
+                " would run on loading. gankit loads models in Keras safe mode; use layers"
+                " instead of lambdas, or, for a file you wrote yourself and trust,"
+                " keras.models.load_model(path, safe_mode=False)"
+            ) from None
+        first = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
+        raise ValueError(f"{what}: could not load {path}: {first}") from None

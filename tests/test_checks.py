@@ -1,0 +1,345 @@
+"""Every exercise check passes the reference answer and fails, with the intended message, on
+deliberately broken answers. The reference answers are the solution notebooks' answers."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from keras import layers
+
+from gankit import checks, gans
+
+ops = keras.ops
+
+
+# --------------------------------------------------------------------------- discriminator_loss
+def d_loss_reference(real_logits, fake_logits):
+    return ops.mean(ops.softplus(-real_logits)) + ops.mean(ops.softplus(fake_logits))
+
+
+def d_loss_swapped(real_logits, fake_logits):
+    return ops.mean(ops.softplus(real_logits)) + ops.mean(ops.softplus(-fake_logits))
+
+
+def d_loss_summed(real_logits, fake_logits):
+    return ops.sum(ops.softplus(-real_logits)) + ops.sum(ops.softplus(fake_logits))
+
+
+def d_loss_probabilities(real_logits, fake_logits):
+    bce = keras.losses.binary_crossentropy
+    return ops.mean(bce(ops.ones_like(real_logits), real_logits)) + ops.mean(
+        bce(ops.zeros_like(fake_logits), fake_logits)
+    )
+
+
+def d_loss_concatenated(real_logits, fake_logits):
+    logits = ops.concatenate([real_logits, fake_logits])
+    labels = ops.concatenate([ops.ones_like(real_logits), ops.zeros_like(fake_logits)])
+    return ops.mean(keras.losses.binary_crossentropy(labels, logits, from_logits=True))
+
+
+def d_loss_only_real(real_logits, fake_logits):
+    return ops.mean(ops.softplus(-real_logits))
+
+
+def d_loss_per_sample(real_logits, fake_logits):
+    return ops.softplus(-real_logits) + ops.softplus(fake_logits)
+
+
+def d_loss_numpy(real_logits, fake_logits):
+    real, fake = np.asarray(real_logits), np.asarray(fake_logits)
+    return np.logaddexp(0, -real).mean() + np.logaddexp(0, fake).mean()
+
+
+def test_discriminator_loss_passes_reference(capsys):
+    checks.check_discriminator_loss(d_loss_reference)
+    assert capsys.readouterr().out == "✓ discriminator_loss: all 4 checks passed\n"
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (d_loss_swapped, "labels are swapped"),
+        (d_loss_summed, "summed over the batch"),
+        (d_loss_probabilities, "treating logits as probabilities"),
+        (d_loss_concatenated, "averaged together"),
+        (d_loss_only_real, "only the real term"),
+        (d_loss_per_sample, "one number per batch"),
+        (d_loss_numpy, "the loss left TensorFlow"),
+    ],
+)
+def test_discriminator_loss_names_the_mistake(answer, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_discriminator_loss(answer)
+
+
+def test_stub_error_passes_through_unchanged():
+    def stub(real_logits, fake_logits):
+        raise NotImplementedError("Exercise 1.1 (discriminator_loss): your answer goes here")
+
+    with pytest.raises(NotImplementedError, match="Exercise 1.1"):
+        checks.check_discriminator_loss(stub)
+
+
+def test_a_crash_in_the_answer_names_the_case():
+    def crashing(real_logits, fake_logits):
+        return real_logits.undefined_attribute
+
+    with pytest.raises(AssertionError, match="raised AttributeError on mixed logits"):
+        checks.check_discriminator_loss(crashing)
+
+
+def test_not_callable_is_named():
+    with pytest.raises(AssertionError, match="is not callable"):
+        checks.check_discriminator_loss(3.0)
+
+
+# --------------------------------------------------------------------------- optimal_discriminator
+def d_star_reference(p_data, p_g):
+    return p_data / (p_data + p_g)
+
+
+def test_optimal_discriminator_passes_reference(capsys):
+    checks.check_optimal_discriminator(d_star_reference)
+    assert "✓ optimal_discriminator: all 3 checks passed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (lambda p_data, p_g: p_g / (p_data + p_g), "numerator swapped"),
+        (lambda p_data, p_g: np.mean(p_data / (p_data + p_g)), "work elementwise"),
+        (lambda p_data, p_g: p_data / (p_data + p_g + 1.0), "D\\*\\(x\\) = p_data"),
+    ],
+)
+def test_optimal_discriminator_names_the_mistake(answer, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_optimal_discriminator(answer)
+
+
+# --------------------------------------------------------------------------- generator_loss
+def g_loss_reference(fake_logits):
+    return ops.mean(ops.softplus(-fake_logits))
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (lambda fake: -ops.mean(ops.softplus(fake)), "minimax loss"),
+        (lambda fake: ops.mean(ops.softplus(fake)), "wrong label"),
+        (lambda fake: ops.sum(ops.softplus(-fake)), "summed over the batch"),
+        (lambda fake: ops.softplus(-fake), "one number per batch"),
+    ],
+)
+def test_generator_loss_names_the_mistake(answer, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_generator_loss(answer)
+
+
+def test_generator_loss_passes_reference(capsys):
+    checks.check_generator_loss(g_loss_reference)
+    assert capsys.readouterr().out == "✓ generator_loss: all 3 checks passed\n"
+
+
+# --------------------------------------------------------------------------- g_step
+class ReferenceGAN(gans.GAN):
+    def g_step(self, z):
+        with tf.GradientTape() as tape:
+            fake = self.generator(z, training=True)
+            g_loss = self.g_loss_fn(self.discriminator(fake, training=True))
+        grads = tape.gradient(g_loss, self.generator.trainable_weights)
+        self.g_optimizer.apply(grads, self.generator.trainable_weights)
+        return g_loss
+
+
+class IntoDiscriminator(gans.GAN):  # gradients flow into the wrong network
+    def g_step(self, z):
+        with tf.GradientTape() as tape:
+            g_loss = self.g_loss_fn(self.discriminator(self.generator(z, training=True)))
+        weights = self.generator.trainable_weights + self.discriminator.trainable_weights
+        self.g_optimizer.apply(tape.gradient(g_loss, weights), weights)
+        return g_loss
+
+
+class NoTrainingFlag(gans.GAN):  # BatchNormalization would use its moving averages
+    def g_step(self, z):
+        with tf.GradientTape() as tape:
+            g_loss = self.g_loss_fn(self.discriminator(self.generator(z)))
+        grads = tape.gradient(g_loss, self.generator.trainable_weights)
+        self.g_optimizer.apply(grads, self.generator.trainable_weights)
+        return g_loss
+
+
+class FakeLabel(gans.GAN):  # G trained towards "fake": the D loss's label
+    def g_step(self, z):
+        with tf.GradientTape() as tape:
+            logits = self.discriminator(self.generator(z, training=True), training=True)
+            g_loss = ops.mean(ops.softplus(logits))
+        grads = tape.gradient(g_loss, self.generator.trainable_weights)
+        self.g_optimizer.apply(grads, self.generator.trainable_weights)
+        return g_loss
+
+
+class FreshNoise(gans.GAN):  # ignores the z it was given
+    def g_step(self, z):
+        z = self.sample_noise(ops.shape(z)[0])
+        return ReferenceGAN.g_step(self, z)
+
+
+class HardCodedLoss(gans.GAN):  # ignores the loss chosen in compile()
+    def g_step(self, z):
+        with tf.GradientTape() as tape:
+            logits = self.discriminator(self.generator(z, training=True), training=True)
+            g_loss = ops.mean(ops.softplus(-logits))
+        grads = tape.gradient(g_loss, self.generator.trainable_weights)
+        self.g_optimizer.apply(grads, self.generator.trainable_weights)
+        return g_loss
+
+
+class OutsideTape(gans.GAN):  # G runs outside the tape: no gradient reaches it
+    def g_step(self, z):
+        fake = self.generator(z, training=True)
+        with tf.GradientTape() as tape:
+            g_loss = self.g_loss_fn(self.discriminator(fake, training=True))
+        grads = tape.gradient(g_loss, self.generator.trainable_weights)
+        self.g_optimizer.apply(grads, self.generator.trainable_weights)
+        return g_loss
+
+
+def test_generator_step_passes_reference(capsys):
+    checks.check_generator_step(ReferenceGAN)
+    assert capsys.readouterr().out == "✓ g_step: all 6 checks passed\n"
+
+
+def test_library_generator_step_passes():
+    checks.check_generator_step(gans.GAN)
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (IntoDiscriminator, "gradients went into the discriminator"),
+        (NoTrainingFlag, "training=True"),
+        (FakeLabel, "wrong label"),
+        (FreshNoise, "use the noise z passed to g_step"),
+        (HardCodedLoss, "use self.g_loss_fn"),
+        (OutsideTape, "G ran outside the GradientTape"),
+    ],
+)
+def test_generator_step_names_the_mistake(answer, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_generator_step(answer)
+
+
+# --------------------------------------------------------------------------- DCGAN blocks
+def upsample_reference(x, filters):
+    x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization(momentum=0.9)(x)
+    return layers.ReLU()(x)
+
+
+def generator_reference(latent_dim):
+    z = keras.Input((latent_dim,))
+    h = layers.Dense(7 * 7 * 128, use_bias=False)(z)
+    h = layers.BatchNormalization(momentum=0.9)(h)
+    h = layers.ReLU()(h)
+    h = layers.Reshape((7, 7, 128))(h)
+    h = upsample_reference(h, 64)
+    h = upsample_reference(h, 32)
+    return keras.Model(z, layers.Conv2D(1, 3, padding="same", activation="tanh")(h))
+
+
+def test_upsample_block_passes_reference(capsys):
+    checks.check_upsample_block(upsample_reference)
+    assert capsys.readouterr().out == "✓ upsample_block: all 4 checks passed\n"
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (
+            lambda x, f: layers.ReLU()(
+                layers.BatchNormalization()(layers.Conv2DTranspose(f, 4, padding="same")(x))
+            ),
+            "use strides=2",
+        ),
+        (
+            lambda x, f: layers.ReLU()(
+                layers.BatchNormalization()(layers.Conv2DTranspose(f, 4, strides=2)(x))
+            ),
+            "padding='same'",
+        ),
+        (
+            lambda x, f: layers.ReLU()(layers.Conv2DTranspose(f, 4, strides=2, padding="same")(x)),
+            "a BatchNormalization layer",
+        ),
+        (
+            lambda x, f: layers.BatchNormalization()(
+                layers.Conv2DTranspose(f, 4, strides=2, padding="same")(x)
+            ),
+            "end the block with a ReLU",
+        ),
+        (
+            lambda x, f: upsample_reference(x, 2 * f),
+            "filters set the channel count",
+        ),
+    ],
+)
+def test_upsample_block_names_the_mistake(answer, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_upsample_block(answer)
+
+
+def test_dcgan_generator_passes_reference_and_library(capsys):
+    from gankit import models
+
+    checks.check_dcgan_generator(generator_reference)
+    checks.check_dcgan_generator(lambda latent: models.dcgan_generator(latent, (28, 28, 1), 32))
+    assert capsys.readouterr().out.count("✓ dcgan_generator: all 4 checks passed") == 2
+
+
+def _generator_with(activation, side=7):
+    def build(latent_dim):
+        z = keras.Input((latent_dim,))
+        h = layers.Reshape((side, side, 4))(layers.Dense(side * side * 4)(z))
+        h = upsample_reference(upsample_reference(h, 8), 8)
+        return keras.Model(z, layers.Conv2D(1, 3, padding="same", activation=activation)(h))
+
+    return build
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (_generator_with("sigmoid"), "use tanh"),
+        (_generator_with(None), "activation='tanh'"),
+        (_generator_with("tanh", side=8), "output shape"),
+        (lambda latent_dim: None, "a keras.Model"),
+    ],
+)
+def test_dcgan_generator_names_the_mistake(answer, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_dcgan_generator(answer)
+
+
+def test_every_check_is_registered():
+    assert set(checks.CHECKS) == {
+        "discriminator_loss",
+        "optimal_discriminator",
+        "generator_loss",
+        "generator_step",
+        "upsample_block",
+        "dcgan_generator",
+    }
+
+
+def test_a_check_leaves_the_random_streams_as_it_found_them():
+    # A notebook's weights must not depend on whether its exercises were checked.
+    keras.utils.set_random_seed(3)
+    first = keras.initializers.GlorotUniform()((3, 4))
+    noise = keras.random.normal((2,))
+    keras.utils.set_random_seed(3)
+    checks.check_upsample_block(upsample_reference)
+    checks.check_generator_step(ReferenceGAN)
+    np.testing.assert_array_equal(first, keras.initializers.GlorotUniform()((3, 4)))
+    np.testing.assert_array_equal(noise, keras.random.normal((2,)))
