@@ -170,6 +170,154 @@ def load_images(name, **kwargs):
     return IMAGE_DATASETS[name](**kwargs)
 
 
+# --------------------------------------------------------------------------- tables
+def load_penguins():
+    """The palmerpenguins table (344 penguins x 8 columns, with missing values) as a DataFrame.
+
+    Raises ``ImportError`` with the install command if the optional package is missing.
+    """
+    try:
+        from palmerpenguins import load_penguins as _load
+    except ImportError:
+        raise ImportError(
+            "penguins: the package palmerpenguins is not installed; pip install palmerpenguins"
+        ) from None
+    return _load()
+
+
+class TableEncoder:
+    """Turn a pandas DataFrame into a float32 matrix a GAN can learn, and generated rows back.
+
+    Numeric columns are standardised (z-scores: mean 0, standard deviation 1); categorical
+    columns (object strings, ``category``, ``bool``) become one-hot blocks of 0/1. Missing values
+    are handled by ``missing``: ``"drop"`` drops rows with any missing value (the default: a GAN
+    should not learn to make holes), ``"impute"`` fills numeric columns with the median and
+    categorical ones with the most frequent value.
+
+    Errors name the column: ``TypeError`` for a non-DataFrame or a column of an unsupported type
+    (dates, complex numbers, mixed Python objects), ``ValueError`` for an empty table, an
+    all-missing or constant-only numeric column, or unknown column names.
+    """
+
+    def __init__(self, columns=None, missing="drop"):
+        if missing not in ("drop", "impute"):
+            raise ValueError(f"missing: expected 'drop' or 'impute', got {missing!r}")
+        self.columns, self.missing = columns, missing
+
+    def _check(self, df):
+        import pandas as pd
+
+        if not isinstance(df, pd.DataFrame):
+            raise TypeError(f"table: expected a pandas DataFrame, got {type(df).__name__}")
+        columns = list(df.columns) if self.columns is None else list(self.columns)
+        unknown = [c for c in columns if c not in df.columns]
+        if unknown:
+            raise ValueError(f"columns: {unknown} not in the table (it has {list(df.columns)})")
+        if len(df) == 0 or not columns:
+            raise ValueError(f"table: expected rows and columns, got shape {df[columns].shape}")
+        kinds = {}
+        for c in columns:
+            col = df[c]
+            if col.isna().all():
+                raise ValueError(f"table: column {c!r} has no values (all {len(col)} missing)")
+            if pd.api.types.is_bool_dtype(col) or isinstance(col.dtype, pd.CategoricalDtype):
+                kinds[c] = "categorical"
+            elif pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_complex_dtype(col):
+                kinds[c] = "numeric"
+            elif pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
+                types = {type(v).__name__ for v in col.dropna()}
+                if types - {"str"}:
+                    raise TypeError(
+                        f"table: column {c!r} mixes value types {sorted(types)}; expected"
+                        " strings (categories) or numbers"
+                    )
+                kinds[c] = "categorical"
+            else:
+                raise TypeError(
+                    f"table: column {c!r} has unsupported type {col.dtype}; convert dates to"
+                    " numbers (e.g. day of year) or drop the column"
+                )
+        return columns, kinds
+
+    def _fill(self, df):
+        df = df[self.columns_].copy()
+        if self.missing == "drop":
+            return df.dropna()
+        for c in self.kinds_:
+            df[c] = df[c].fillna(self.fill_[c])
+        return df
+
+    def fit(self, df):
+        """Learn the columns' kinds, scales and categories from ``df``; return ``self``."""
+        self.columns_, self.kinds_ = self._check(df)
+        sub = df[self.columns_]
+        self.fill_ = {
+            c: (sub[c].median() if k == "numeric" else sub[c].mode().iloc[0])
+            for c, k in self.kinds_.items()
+        }
+        sub = self._fill(df)
+        if len(sub) == 0:
+            raise ValueError("table: every row has a missing value; use missing='impute'")
+        self.mean_, self.std_, self.categories_ = {}, {}, {}
+        for c, kind in self.kinds_.items():
+            if kind == "numeric":
+                self.mean_[c], self.std_[c] = float(sub[c].mean()), float(sub[c].std(ddof=0))
+                if not self.std_[c] > 0:
+                    raise ValueError(f"table: column {c!r} is constant; it carries no information")
+            else:
+                self.categories_[c] = sorted(sub[c].astype(str).unique())
+        return self
+
+    def transform(self, df):
+        """Encode ``df`` (same columns as in ``fit``) as float32 of shape (rows, features)."""
+        if not hasattr(self, "kinds_"):
+            raise RuntimeError("TableEncoder: call fit() first")
+        self._check(df)
+        sub = self._fill(df)
+        blocks = []
+        for c, kind in self.kinds_.items():
+            if kind == "numeric":
+                blocks.append(((sub[c].to_numpy(float) - self.mean_[c]) / self.std_[c])[:, None])
+            else:
+                values = sub[c].astype(str).to_numpy()
+                blocks.append(
+                    (values[:, None] == np.array(self.categories_[c])[None]).astype(float)
+                )
+        return np.concatenate(blocks, axis=1).astype(np.float32)
+
+    def fit_transform(self, df):
+        return self.fit(df).transform(df)
+
+    @property
+    def feature_names(self):
+        """One name per encoded feature: ``bill_length_mm`` or ``species=Adelie``."""
+        return [
+            name
+            for c, kind in self.kinds_.items()
+            for name in ([c] if kind == "numeric" else [f"{c}={v}" for v in self.categories_[c]])
+        ]
+
+    def inverse_transform(self, encoded):
+        """Decode rows (e.g. generated ones) to a DataFrame: numeric columns rescaled, each
+        categorical column the category with the largest value in its block."""
+        import pandas as pd
+
+        encoded = np.asarray(encoded, dtype=np.float64)
+        width = len(self.feature_names)
+        if encoded.ndim != 2 or encoded.shape[1] != width:
+            raise ValueError(f"encoded: expected shape (rows, {width}), got {encoded.shape}")
+        out, i = {}, 0
+        for c, kind in self.kinds_.items():
+            if kind == "numeric":
+                out[c] = encoded[:, i] * self.std_[c] + self.mean_[c]
+                i += 1
+            else:
+                k = len(self.categories_[c])
+                out[c] = np.array(self.categories_[c])[encoded[:, i : i + k].argmax(1)]
+                i += k
+        return pd.DataFrame(out)
+
+
 # --------------------------------------------------------------------------- 2-D mixtures
 def mixture_modes(kind="ring", radius=2.0):
     """Centres of the 2-D Gaussian mixtures: ``"ring"`` (8 on a circle) or ``"grid"`` (5x5)."""
