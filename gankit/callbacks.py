@@ -13,6 +13,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from gankit.models import predict_in_batches
+
 
 class SampleGrid(keras.callbacks.Callback):
     """Every ``every`` epochs, generate from the *same* fixed noise and keep the samples.
@@ -37,7 +39,7 @@ class SampleGrid(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:
             return
-        images = self.model.sampler.predict(self._z, verbose=0)
+        images = predict_in_batches(self.model.sampler, self._z)
         self.snapshots.append((epoch + 1, images))
         if self.out_dir is not None:
             from gankit.plotting import save_image_grid
@@ -63,7 +65,7 @@ class DecisionSurface(keras.callbacks.Callback):
         if (epoch + 1) % self.every:
             return
         grid = np.stack([self.xx.ravel(), self.yy.ravel()], axis=1)
-        logits = self.model.discriminator.predict(grid, verbose=0, batch_size=4096)
+        logits = predict_in_batches(self.model.discriminator, grid, batch_size=4096)
         probs = 1.0 / (1.0 + np.exp(-logits.reshape(self.xx.shape)))
         fake = self.model.generate(self.n_fake, seed=self.seed)
         self.snapshots.append((epoch + 1, (self.xx, self.yy), probs, fake))

@@ -18,6 +18,7 @@ from keras import layers
 
 from gankit import metrics
 from gankit.data import DIGIT_CLASSES, check_images
+from gankit.models import predict_in_batches
 
 EVALUATOR_DIR = Path(__file__).resolve().parent.parent / "data" / "evaluator"
 EVALUATOR_PATH = EVALUATOR_DIR / "mnist_evaluator.keras"
@@ -99,11 +100,11 @@ class Evaluator:
 
     def features(self, images, batch_size=500):
         """Penultimate-layer features, shape (N, feature_dim)."""
-        return self.feature_model.predict(self._check(images), batch_size=batch_size, verbose=0)
+        return predict_in_batches(self.feature_model, self._check(images), batch_size)
 
     def probabilities(self, images, batch_size=500):
         """Class probabilities (softmax of the logits), shape (N, 10)."""
-        logits = self.model.predict(self._check(images), batch_size=batch_size, verbose=0)
+        logits = predict_in_batches(self.model, self._check(images), batch_size)
         return keras.ops.convert_to_numpy(keras.ops.softmax(logits, axis=-1))
 
     def fid(self, images_a, images_b):

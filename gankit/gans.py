@@ -13,6 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from gankit import losses as losses_module
+from gankit import models
 
 
 @keras.saving.register_keras_serializable(package="gankit")
@@ -136,7 +137,7 @@ class GAN(keras.Model):
         """Draw ``n`` samples as a NumPy array from noise seeded by ``seed`` (same seed, same
         samples), running the sampling generator in inference mode."""
         z = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype("float32")
-        return self.sampler.predict(z, batch_size=batch_size, verbose=0)
+        return models.predict_in_batches(self.sampler, z, batch_size)
 
     def get_config(self):
         return {

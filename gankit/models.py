@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 
 import keras
+import numpy as np
 from keras import layers
 
 
@@ -109,6 +110,23 @@ def dcgan_discriminator(image_shape, base_filters=64, dropout=0.0, name="discrim
             break
     h = layers.Flatten()(h)
     return keras.Model(x, layers.Dense(1, name="logit")(h), name=name)
+
+
+def predict_in_batches(model, x, batch_size=256):
+    """Run ``model`` in inference mode (``training=False``) over ``x`` in batches; return NumPy.
+
+    A plain eager call per batch: unlike ``Model.predict`` it builds no ``tf.function``, so calling
+    it on many models or input sizes (callbacks every epoch, a notebook re-run in the same
+    kernel) never triggers TensorFlow's retracing warnings.
+    """
+    x = np.asarray(x)
+    if len(x) == 0:
+        raise ValueError(f"x: expected at least one row, got shape {x.shape}")
+    parts = [
+        keras.ops.convert_to_numpy(model(x[i : i + batch_size], training=False))
+        for i in range(0, len(x), batch_size)
+    ]
+    return np.concatenate(parts)
 
 
 class UnsafeModelError(ValueError):

@@ -71,15 +71,18 @@ def test_trackers_are_reset_each_epoch_and_history_holds_epoch_means(digits):
     assert {m.name for m in gan.metrics} == set(history.history)
 
 
-def test_same_seed_same_weights_and_samples(digits):
+def test_same_seed_same_weights_samples_and_losses(digits):
+    # In one environment a rerun is bit-identical; across CPUs (oneDNN on/off, instruction sets)
+    # the last digits may differ, which is why notebooks check bounds, not exact values.
     results = []
     for _ in range(2):
         gan = tiny_gan(seed=7)
-        gan.fit(data.make_dataset(digits, batch_size=32, seed=7), epochs=1, verbose=0)
-        results.append((gan.generator.get_weights(), gan.generate(8, seed=3)))
+        h = gan.fit(data.make_dataset(digits, batch_size=32, seed=7), epochs=2, verbose=0)
+        results.append((gan.generator.get_weights(), gan.generate(8, seed=3), h.history))
     for a, b in zip(results[0][0], results[1][0], strict=True):
-        np.testing.assert_allclose(a, b, atol=1e-6)
-    np.testing.assert_allclose(results[0][1], results[1][1], atol=1e-6)
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    assert results[0][2] == results[1][2]
     other = tiny_gan(seed=8)
     other.fit(data.make_dataset(digits, batch_size=32, seed=8), epochs=1, verbose=0)
     assert not np.allclose(other.generate(8, seed=3), results[0][1])
