@@ -22,13 +22,16 @@ class SampleGrid(keras.callbacks.Callback):
     Fixed noise makes progress comparable: the same noise vector's sample, epoch after epoch.
     Snapshots are kept in ``self.snapshots`` as ``(epoch, images)`` (plot them with
     :func:`gankit.plotting.progress_grid`); with ``out_dir`` set, each is also written as
-    ``out_dir/samples_epoch_NNN.png``.
+    ``out_dir/samples_epoch_NNN.png``; with ``log_dir`` set, the grid goes to TensorBoard as the
+    image ``samples`` (use it next to ``keras.callbacks.TensorBoard(log_dir)`` for the scalars).
     """
 
-    def __init__(self, n=64, every=1, seed=42, out_dir=None):
+    def __init__(self, n=64, every=1, seed=42, out_dir=None, log_dir=None):
         super().__init__()
         self.n, self.every, self.seed = n, every, seed
         self.out_dir = Path(out_dir) if out_dir is not None else None
+        self.log_dir = Path(log_dir) if log_dir is not None else None
+        self._writer = None
         self.snapshots = []
         self._z = None
 
@@ -45,6 +48,16 @@ class SampleGrid(keras.callbacks.Callback):
             from gankit.plotting import save_image_grid
 
             save_image_grid(images, self.out_dir / f"samples_epoch_{epoch + 1:03d}.png")
+        if self.log_dir is not None and images.ndim == 4:
+            import tensorflow as tf
+
+            from gankit.plotting import grid_array
+
+            if self._writer is None:
+                self._writer = tf.summary.create_file_writer(str(self.log_dir / "samples"))
+            with self._writer.as_default():
+                tf.summary.image("samples", grid_array(images)[None], step=epoch + 1)
+            self._writer.flush()
 
 
 class DecisionSurface(keras.callbacks.Callback):
@@ -78,23 +91,30 @@ class FIDMonitor(keras.callbacks.Callback):
     ``evaluator`` is a :class:`gankit.evaluator.Evaluator`; the real features are computed once.
     Samples come from the same seeded noise each time, so the curve reflects training alone.
     Epochs without a measurement are logged as NaN, keeping History's columns aligned.
+    ``metric="kid"`` logs the KID (:func:`gankit.metrics.kid`) as ``kid`` instead.
     """
 
-    def __init__(self, evaluator, real, n=1000, every=1, seed=1):
+    def __init__(self, evaluator, real, n=1000, every=1, seed=1, metric="fid"):
         super().__init__()
+        if metric not in ("fid", "kid"):
+            raise ValueError(f"metric: expected 'fid' or 'kid', got {metric!r}")
         self.evaluator, self.n, self.every, self.seed = evaluator, n, every, seed
+        self.metric = metric
         self.real_features = evaluator.features(real)
 
     def on_epoch_end(self, epoch, logs=None):
-        from gankit.metrics import fid
+        from gankit import metrics
 
         if logs is None:
             return
         if (epoch + 1) % self.every:
-            logs["fid"] = float("nan")
+            logs[self.metric] = float("nan")
             return
-        samples = self.model.generate(self.n, seed=self.seed)
-        logs["fid"] = fid(self.evaluator.features(samples), self.real_features)
+        features = self.evaluator.features(self.model.generate(self.n, seed=self.seed))
+        if self.metric == "fid":
+            logs["fid"] = metrics.fid(features, self.real_features)
+        else:  # KID: unbiased, so its curve does not depend on n; logged as the subset mean
+            logs["kid"] = metrics.kid(features, self.real_features, subsets=10, seed=self.seed)[0]
 
 
 class TrainingDiverged(RuntimeError):
@@ -151,7 +171,7 @@ class Checkpoint(keras.callbacks.Callback):
     """Every ``every`` epochs, write a checkpoint of the GAN into ``directory`` with
     :func:`gankit.checkpoints.save` (atomically), with the per-epoch History so far in its notes.
 
-    An epoch whose logged losses are NaN or infinite is never saved: the last good checkpoint
+    An epoch whose logged losses (``*loss`` keys) are NaN or infinite is never saved: the last good checkpoint
     stays in place. To resume, :func:`gankit.checkpoints.restore` the GAN, then pass the epoch
     it returns to ``make_dataset(start_epoch=...)`` and ``fit(initial_epoch=...)``, and the
     restored History to ``Checkpoint(history=...)``.
@@ -168,7 +188,8 @@ class Checkpoint(keras.callbacks.Callback):
         from gankit import checkpoints
 
         logs = {k: float(v) for k, v in (logs or {}).items()}
-        if not all(math.isfinite(v) for v in logs.values()):
+        # only losses decide: a metric logged as NaN on epochs it skips (FIDMonitor) is fine
+        if not all(math.isfinite(v) for k, v in logs.items() if k.endswith("loss")):
             self.skipped.append(epoch + 1)
             return
         self.history.append(logs)

@@ -568,6 +568,88 @@ def check_dcgan_generator(fn):
     v.done()
 
 
+# --------------------------------------------------------------------------- evaluation
+@_keeps_random_state
+def check_inception_score(fn):
+    """Check ``fn(probabilities) -> float``: ``exp(mean over samples of KL(p(y|x) || p(y)))``
+    with ``p(y)`` the mean of the rows, for class-probability rows that sum to 1."""
+    v = _Verdict("inception_score")
+    confident = np.eye(10)[np.arange(200) % 10]
+    got = _scalar(v, _call(v, fn, confident, what="confident, all ten classes"), "")
+    if not _close(got, 10.0, 1e-3):
+        mistake = "IS = exp(mean_x sum_y p(y|x) (log p(y|x) - log p(y))), p(y) = mean of the rows"
+        if _close(got, math.log(10), 1e-3):
+            mistake = "that is the log of the score: take exp of the mean KL"
+        elif got < 1.5:
+            mistake = "p(y) must be the *marginal*: the mean of all rows, not each row itself"
+        v.fail("200 confident predictions spread evenly over 10 classes", 10.0, got, mistake)
+    v.ok()
+    one_class = np.eye(10)[np.zeros(50, int)]
+    got = _scalar(v, _call(v, fn, one_class, what="one class only"), "")
+    if not _close(got, 1.0, 1e-3):
+        v.fail(
+            "every sample confidently the same class (a collapsed generator)",
+            1.0,
+            got,
+            "guard log(0) with a small epsilon inside the log, not outside the sum",
+        )
+    v.ok()
+    rng = np.random.default_rng(0)
+    p = rng.dirichlet(np.ones(4), size=100)
+    marginal = p.mean(0)
+    expected = float(np.exp((p * (np.log(p) - np.log(marginal))).sum(1).mean()))
+    got = _scalar(v, _call(v, fn, p, what="random probability rows"), "")
+    if not _close(got, expected, 1e-3):
+        reversed_kl = float(np.exp((marginal * (np.log(marginal) - np.log(p))).sum(1).mean()))
+        mistake = "average the KL over samples, then take exp"
+        if _close(got, reversed_kl, 1e-3):
+            mistake = "the KL is reversed: KL(p(y|x) || p(y)) weights by p(y|x)"
+        v.fail("100 random rows over 4 classes", expected, got, mistake)
+    v.ok()
+    v.done()
+
+
+@_keeps_random_state
+def check_nearest_neighbour_distance(fn):
+    """Check ``fn(samples, train) -> array``: for each row of ``samples`` the Euclidean distance
+    to its nearest row of ``train`` (rows are flattened feature or pixel vectors)."""
+    v = _Verdict("nearest_neighbour_distance")
+    train = np.array([[0.0, 0.0], [3.0, 4.0], [10.0, 0.0]])
+    samples = np.array([[0.0, 0.0], [3.0, 0.0], [9.0, 1.0], [6.0, 8.0]])
+    expected = np.array([0.0, 3.0, math.sqrt(2.0), 5.0])
+    got = np.asarray(_call(v, fn, samples, train, what="4 samples, 3 training points"), float)
+    if got.shape != expected.shape:
+        mistake = "one distance per sample: take the minimum over the training points (axis=1)"
+        if got.shape == (3,):
+            mistake = "that is one value per *training* point: minimise over axis=1, not axis=0"
+        v.fail(
+            "4 samples against 3 training points",
+            f"shape {expected.shape}",
+            f"shape {got.shape}",
+            mistake,
+        )
+    v.ok()
+    if not np.allclose(got, expected, atol=1e-6):
+        mistake = "Euclidean distance: sqrt of the sum of squared differences, then the minimum"
+        if np.allclose(got, expected**2, atol=1e-6):
+            mistake = "squared distances: take the square root"
+        elif np.allclose(got, [0, 1, 1, 2], atol=1e-6) or np.allclose(got, [0, 0, 2, 1]):
+            mistake = "that is the *index* of the nearest point (argmin), not its distance (min)"
+        v.fail("4 samples against 3 training points", expected, got, mistake)
+    v.ok()
+    images = np.random.default_rng(1).normal(size=(5, 4, 4, 1))
+    got = np.asarray(_call(v, fn, images[:2], images, what="image arrays (N, H, W, C)"), float)
+    if got.shape != (2,) or not np.allclose(got, 0.0, atol=1e-6):
+        v.fail(
+            "two samples that are copies of training images (4-D arrays)",
+            "distances [0, 0]",
+            got,
+            "flatten each image to a vector first: x.reshape(len(x), -1)",
+        )
+    v.ok()
+    v.done()
+
+
 CHECKS = {
     name.removeprefix("check_"): fn
     for name, fn in dict(globals()).items()

@@ -1,4 +1,4 @@
-"""GAN losses as pure functions of discriminator logits.
+"""GAN losses as pure functions of discriminator outputs (logits, or scores for LS/hinge/WGAN).
 
 Each function takes logits (any shape whose first axis is the batch) and returns a scalar. Per-example
 values are averaged over non-batch axes and then with ``tf.nn.compute_average_loss``, which divides
@@ -49,9 +49,53 @@ def non_saturating_generator_loss(fake_logits):
     return _average(tf.nn.softplus(-fake_logits))
 
 
+def least_squares_discriminator_loss(real_logits, fake_logits):
+    """Least-squares D loss ``E[(D(x) - 1)^2] + E[D(G(z))^2]``, halved as in the paper.
+
+    Mao et al. 2017, "Least Squares Generative Adversarial Networks" (a = 0, b = c = 1). D's raw
+    output is a score, not a logit; samples far on the right side of the boundary are still pulled.
+    """
+    return 0.5 * (_average(tf.square(real_logits - 1.0)) + _average(tf.square(fake_logits)))
+
+
+def least_squares_generator_loss(fake_logits):
+    """Least-squares G loss ``0.5 E[(D(G(z)) - 1)^2]`` (Mao et al. 2017)."""
+    return 0.5 * _average(tf.square(fake_logits - 1.0))
+
+
+def hinge_discriminator_loss(real_logits, fake_logits):
+    """Hinge D loss ``E[relu(1 - D(x))] + E[relu(1 + D(G(z)))]``.
+
+    Lim & Ye 2017, "Geometric GAN"; used by SN-GAN and BigGAN. Zero once real scores exceed 1 and
+    fake scores fall below -1: D stops pushing samples it already classifies with a margin.
+    """
+    return _average(tf.nn.relu(1.0 - real_logits)) + _average(tf.nn.relu(1.0 + fake_logits))
+
+
+def hinge_generator_loss(fake_logits):
+    """Hinge-GAN G loss ``-E[D(G(z))]`` (Lim & Ye 2017; Miyato et al. 2018)."""
+    return -_average(fake_logits)
+
+
+def wasserstein_critic_loss(real_scores, fake_scores):
+    """Wasserstein critic loss ``E[C(G(z))] - E[C(x)]``; its negative estimates W1 when C is
+    1-Lipschitz. Arjovsky et al. 2017, "Wasserstein GAN". Needs a Lipschitz constraint (weight
+    clipping, a gradient penalty or spectral normalisation): alone it is unbounded below.
+    """
+    return _average(fake_scores) - _average(real_scores)
+
+
+def wasserstein_generator_loss(fake_scores):
+    """Wasserstein generator loss ``-E[C(G(z))]`` (Arjovsky et al. 2017)."""
+    return -_average(fake_scores)
+
+
 LOSSES = {
     "minimax": (discriminator_loss, minimax_generator_loss),
     "non_saturating": (discriminator_loss, non_saturating_generator_loss),
+    "least_squares": (least_squares_discriminator_loss, least_squares_generator_loss),
+    "hinge": (hinge_discriminator_loss, hinge_generator_loss),
+    "wasserstein": (wasserstein_critic_loss, wasserstein_generator_loss),
 }
 
 

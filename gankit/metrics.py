@@ -113,3 +113,113 @@ def mode_coverage(points, modes, std, n_std=3.0, min_count=1):
     good = dist <= n_std * std
     counts = np.bincount(nearest[good], minlength=len(m))
     return int((counts >= min_count).sum()), float(good.mean()), counts
+
+
+def kid(features_a, features_b, subsets=50, subset_size=500, seed=0):
+    """Kernel Inception-style Distance: the unbiased MMD² with the cubic polynomial kernel
+    ``k(x, y) = (x·y / d + 1)^3`` between two feature sets, averaged over random subsets.
+
+    Bińkowski et al. 2018, "Demystifying MMD GANs". Unlike FID its estimate is unbiased, so it
+    can be compared across sample sizes; near 0 (possibly slightly negative) for equal
+    distributions. Returns ``(mean, std)`` over ``subsets`` subsets of ``subset_size`` rows
+    (capped at the smaller set's size).
+    """
+    a, b = _features(features_a, "features_a"), _features(features_b, "features_b")
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"kid: feature sizes differ: {a.shape[1]} vs {b.shape[1]}")
+    if subsets < 1:
+        raise ValueError(f"subsets: expected a positive number, got {subsets}")
+    m = min(subset_size, len(a), len(b))
+    d = a.shape[1]
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(subsets):
+        x = a[rng.choice(len(a), m, replace=False)]
+        y = b[rng.choice(len(b), m, replace=False)]
+        kxx, kyy, kxy = ((x @ x.T) / d + 1) ** 3, ((y @ y.T) / d + 1) ** 3, ((x @ y.T) / d + 1) ** 3
+        off = (kxx.sum() - np.trace(kxx) + kyy.sum() - np.trace(kyy)) / (m * (m - 1))
+        values.append(off - 2 * kxy.mean())
+    return float(np.mean(values)), float(np.std(values))
+
+
+def inception_score(probabilities, eps=1e-12):
+    """Inception-style score ``exp(E_x KL(p(y|x) || p(y)))`` of class probabilities (rows are
+    samples), on the kit's evaluator instead of Inception. Salimans et al. 2016.
+
+    Between 1 (every sample the same, or every prediction flat) and the number of classes (each
+    sample confidently one class, all classes equally often). It never looks at real data.
+    """
+    p = _features(probabilities, "probabilities", min_rows=1)
+    if np.any(p < 0) or not np.allclose(p.sum(1), 1.0, atol=1e-4):
+        raise ValueError("probabilities: expected rows of non-negative values summing to 1")
+    marginal = p.mean(0, keepdims=True)
+    kl = (p * (np.log(p + eps) - np.log(marginal + eps))).sum(1)
+    return float(np.exp(kl.mean()))
+
+
+def _pairwise_distances(a, b):
+    """Euclidean distances between rows, via |a|² - 2 a·b + |b|² (no (n, m, d) intermediate)."""
+    d2 = (a**2).sum(1)[:, None] - 2 * a @ b.T + (b**2).sum(1)[None]
+    return np.sqrt(np.maximum(d2, 0.0))
+
+
+def _knn_radii(x, k):
+    d = _pairwise_distances(x, x)
+    np.fill_diagonal(d, 0.0)
+    return np.sort(d, axis=1)[:, k]  # column 0 is the point itself
+
+
+def precision_recall(real_features, fake_features, k=3, max_points=2000, seed=0):
+    """Improved precision and recall (Kynkäänniemi et al. 2019) on feature vectors.
+
+    Each set's manifold is the union of balls around its points reaching their ``k``-th nearest
+    neighbour. **Precision**: share of generated points inside the real manifold (are samples
+    realistic?). **Recall**: share of real points inside the generated manifold (is all of the data
+    covered?). Returns ``(precision, recall)``, each in [0, 1]. Up to ``max_points`` rows per set.
+    """
+    rng = np.random.default_rng(seed)
+    r, f = _features(real_features, "real_features"), _features(fake_features, "fake_features")
+    if r.shape[1] != f.shape[1]:
+        raise ValueError(f"precision_recall: feature sizes differ: {r.shape[1]} vs {f.shape[1]}")
+    if not 1 <= k < min(len(r), len(f)):
+        raise ValueError(f"k: expected 1 <= k < number of points, got {k}")
+    r = r[rng.permutation(len(r))[:max_points]]
+    f = f[rng.permutation(len(f))[:max_points]]
+    r_radii, f_radii = _knn_radii(r, k), _knn_radii(f, k)
+    d = _pairwise_distances(f, r)  # fake x real
+    precision = float(np.mean((d <= r_radii[None, :]).any(1)))
+    recall = float(np.mean((d.T <= f_radii[None, :]).any(1)))
+    return precision, recall
+
+
+def real_vs_real(metric, real, n, seed=0):
+    """A metric's floor: ``metric(a, b)`` for two disjoint random halves ``a``, ``b`` of ``n`` rows
+    each from ``real`` (needs ``2 n`` rows). Compare a generator's score with this, at equal ``n``."""
+    real = np.asarray(real)
+    if 2 * n > len(real):
+        raise ValueError(
+            f"n: need 2 x {n} = {2 * n} real rows for two disjoint halves, got {len(real)}"
+        )
+    order = np.random.default_rng(seed).permutation(len(real))
+    return metric(real[order[:n]], real[order[n : 2 * n]])
+
+
+def nearest_neighbours(samples, train, batch_size=256):
+    """For each sample, the Euclidean distance to its nearest training row and that row's index.
+
+    The memorisation check (as in the Generative Deep Learning notebooks): samples much closer
+    to a training image than held-out real images are, are likely copies. Rows may be images
+    (flattened here) or feature vectors. Returns ``(distances, indices)``.
+    """
+    a = _features(np.asarray(samples).reshape(len(samples), -1), "samples", min_rows=1)
+    b = _features(np.asarray(train).reshape(len(train), -1), "train", min_rows=1)
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"nearest_neighbours: sizes differ: {a.shape[1]} vs {b.shape[1]}")
+    b_sq = (b**2).sum(1)
+    dist, idx = [], []
+    for i in range(0, len(a), batch_size):
+        chunk = a[i : i + batch_size]
+        d2 = (chunk**2).sum(1)[:, None] - 2 * chunk @ b.T + b_sq[None]
+        idx.append(d2.argmin(1))
+        dist.append(np.sqrt(np.maximum(d2.min(1), 0.0)))
+    return np.concatenate(dist), np.concatenate(idx)
