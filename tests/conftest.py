@@ -8,3 +8,14 @@ import matplotlib  # noqa: E402
 # Not MPLBACKEND: nbval kernels started later in the same pytest run would inherit it and lose
 # every figure. Selecting the backend in-process affects the unit tests only.
 matplotlib.use("Agg")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """256 of scikit-learn's 8x8 digits in [-1, 1]: enough for a few quick training steps."""
+    from gankit import data
+
+    return data.load_digits("train")[0][:256]

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import gan_helpers
 import keras
 import numpy as np
 import pytest
@@ -17,23 +18,9 @@ from gankit import callbacks, checkpoints, data, gans, losses, models
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", "MPLBACKEND": "Agg"}
 
 
-def tiny_gan(seed=0, ema=0.9, d_loss=losses.discriminator_loss):
-    keras.utils.set_random_seed(seed)
-    g = models.dcgan_generator(8, (8, 8, 1), base_filters=8)
-    d = models.dcgan_discriminator((8, 8, 1), base_filters=8)
-    gan = gans.GAN(g, d, seed=seed, ema=ema)
-    gan.compile(
-        keras.optimizers.Adam(1e-3, 0.5),
-        keras.optimizers.Adam(1e-3, 0.5),
-        loss=(d_loss, losses.non_saturating_generator_loss),
-    )
-    return gan
-
-
-@pytest.fixture(scope="module")
-def digits():
-    x, _ = data.load_digits("train")
-    return x[:256]
+def tiny_gan(seed=0, d_loss=losses.discriminator_loss):
+    """The shared tiny GAN, with an EMA copy (so it is checkpointed too) and a pluggable D loss."""
+    return gan_helpers.tiny_gan(seed, ema=0.9, loss=(d_loss, losses.non_saturating_generator_loss))
 
 
 def state(gan):

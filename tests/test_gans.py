@@ -2,23 +2,9 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from gan_helpers import tiny_gan
 
-from gankit import data, gans, models
-
-
-def tiny_gan(seed=0, ema=None, loss="non_saturating"):
-    keras.utils.set_random_seed(seed)
-    g = models.dcgan_generator(8, (8, 8, 1), base_filters=8)
-    d = models.dcgan_discriminator((8, 8, 1), base_filters=8)
-    gan = gans.GAN(g, d, seed=seed, ema=ema)
-    gan.compile(keras.optimizers.Adam(1e-3, 0.5), keras.optimizers.Adam(1e-3, 0.5), loss=loss)
-    return gan
-
-
-@pytest.fixture(scope="module")
-def digits():
-    x, _ = data.load_digits("train")
-    return x[:256]
+from gankit import data, gans
 
 
 def weights(model):

@@ -6,8 +6,9 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from gan_helpers import tiny_gan
 
-from gankit import callbacks, checkpoints, data, gans, models
+from gankit import callbacks, checkpoints, data
 
 
 class FlatFeatures:
@@ -15,22 +16,6 @@ class FlatFeatures:
 
     def features(self, images):
         return np.asarray(images).reshape(len(images), -1)
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return data.load_digits("train")[0][:256]
-
-
-def tiny_gan():
-    keras.utils.set_random_seed(0)
-    gan = gans.GAN(
-        models.dcgan_generator(8, (8, 8, 1), base_filters=8),
-        models.dcgan_discriminator((8, 8, 1), base_filters=8),
-        seed=0,
-    )
-    gan.compile(keras.optimizers.Adam(1e-3, 0.5), keras.optimizers.Adam(1e-3, 0.5))
-    return gan
 
 
 @pytest.mark.parametrize("metric", ["fid", "kid"])
