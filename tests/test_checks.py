@@ -332,6 +332,12 @@ def test_every_check_is_registered():
         "dcgan_generator",
         "inception_score",
         "nearest_neighbour_distance",
+        "least_squares_losses",
+        "logit_gradients",
+        "log_uniform",
+        "keep_best",
+        "normalisation",
+        "balanced_indices",
     }
 
 
