@@ -289,6 +289,18 @@ class TableEncoder:
         return self.fit(df).transform(df)
 
     @property
+    def blocks(self):
+        """The encoded layout, in order: ``(column, kind, width)`` per column, width 1 for a numeric
+        column and the number of categories for a categorical one (see
+        :func:`gankit.models.table_generator`, which ends each categorical block in a softmax)."""
+        if not hasattr(self, "kinds_"):
+            raise RuntimeError("TableEncoder: call fit() first")
+        return [
+            (c, kind, 1 if kind == "numeric" else len(self.categories_[c]))
+            for c, kind in self.kinds_.items()
+        ]
+
+    @property
     def feature_names(self):
         """One name per encoded feature: ``bill_length_mm`` or ``species=Adelie``."""
         return [
@@ -364,7 +376,14 @@ FIT_PASSES_PER_EPOCH = 2  # iterators keras.Model.fit opens per epoch (Keras 3.x
 
 
 def make_dataset(
-    x, y=None, batch_size=64, shuffle=True, seed=0, drop_remainder=True, start_epoch=0
+    x,
+    y=None,
+    batch_size=64,
+    shuffle=True,
+    seed=0,
+    drop_remainder=True,
+    start_epoch=0,
+    augment=None,
 ):
     """A ``tf.data`` pipeline over in-memory arrays: cache, shuffle (seeded), batch, prefetch.
 
@@ -374,8 +393,10 @@ def make_dataset(
     ``fit(initial_epoch=k)`` then sees the order that epoch k of an uninterrupted ``fit`` saw.
     (Keras 3's ``fit`` opens the dataset twice per epoch, once to train and once more when the
     epoch ends, so this skips ``2 * k`` reshuffles; ``tests/test_checkpoints.py`` checks it
-    against real ``fit`` calls.) Raises ``ValueError`` for a non-positive or too-large
-    ``batch_size``.
+    against real ``fit`` calls.) ``augment``, if given, is a function (or Keras layer) applied to
+    each batch of ``x`` on the fly, e.g. ``keras.layers.RandomTranslation(0.1, 0.1)``; labels pass
+    through unchanged. Raises ``ValueError`` for a non-positive or too-large ``batch_size`` and
+    ``TypeError`` for an ``augment`` that is not callable.
     """
     import tensorflow as tf
 
@@ -389,7 +410,15 @@ def make_dataset(
     ds = tf.data.Dataset.from_tensor_slices(tensors).cache()
     if shuffle:
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    if augment is not None:
+        if not callable(augment):
+            raise TypeError(f"augment: expected a function or layer, got {type(augment).__name__}")
+        if y is None:
+            ds = ds.map(augment, num_parallel_calls=tf.data.AUTOTUNE)
+        else:
+            ds = ds.map(lambda xb, yb: (augment(xb), yb), num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.prefetch(tf.data.AUTOTUNE)
     if not isinstance(start_epoch, int | np.integer) or start_epoch < 0:
         raise ValueError(f"start_epoch: expected a non-negative integer, got {start_epoch!r}")
     for _ in range(FIT_PASSES_PER_EPOCH * start_epoch if shuffle else 0):
@@ -408,3 +437,34 @@ def _check_points(x, name):
     if not np.all(np.isfinite(x)):
         raise ValueError(f"{name}: contains NaN or infinite values")
     return x
+
+
+def balanced_dataset(x, y, batch_size=64, seed=0, steps_per_epoch=None):
+    """A ``tf.data`` pipeline of ``(x, y)`` batches in which every class is equally likely.
+
+    Each class gets its own shuffled, repeating stream and every example is drawn from a class
+    chosen uniformly (``tf.data.Dataset.sample_from_datasets``), so rare classes are oversampled
+    and common ones undersampled. An epoch is ``steps_per_epoch`` batches (default: as many as
+    ``len(x) // batch_size``). Raises ``ValueError`` for labels that do not match ``x`` or a
+    single class.
+    """
+    import tensorflow as tf
+
+    x = np.asarray(x)
+    x = check_images(x, "x") if x.ndim == 4 else _check_points(x, "x")
+    y = check_labels(y, len(x), "y")
+    classes = np.unique(y)
+    if len(classes) < 2:
+        raise ValueError(f"y: balancing needs at least two classes, got {classes.tolist()}")
+    if not isinstance(batch_size, int | np.integer) or not 0 < batch_size <= len(x):
+        raise ValueError(f"batch_size: expected 1..{len(x)}, got {batch_size!r}")
+    streams = [
+        tf.data.Dataset.from_tensor_slices((x[y == c], y[y == c]))
+        .cache()
+        .shuffle(int(np.sum(y == c)), seed=seed + int(i), reshuffle_each_iteration=True)
+        .repeat()
+        for i, c in enumerate(classes)
+    ]
+    steps = steps_per_epoch or len(x) // batch_size
+    mixed = tf.data.Dataset.sample_from_datasets(streams, seed=seed)
+    return mixed.batch(batch_size, drop_remainder=True).take(steps).prefetch(tf.data.AUTOTUNE)

@@ -8,6 +8,7 @@ the losses in :mod:`gankit.losses` work on logits.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import keras
@@ -48,6 +49,35 @@ def mlp_discriminator(input_shape, hidden=(512, 256), dropout=0.0, name="discrim
         if dropout:
             h = layers.Dropout(dropout)(h)
     return keras.Model(x, layers.Dense(1, name="logit")(h), name=name)
+
+
+def table_generator(latent_dim, blocks, hidden=(128, 128), name="generator"):
+    """An MLP generator for a table encoded by :class:`gankit.data.TableEncoder`.
+
+    ``blocks`` is the encoder's ``blocks`` list of ``(column, kind, width)``: each numeric column
+    gets a linear output (z-scores are unbounded), each categorical column a softmax over its
+    categories, so that every generated row holds a valid distribution over each column's values
+    instead of free numbers that argmax-decoding would map to the most common category.
+    """
+    if not blocks:
+        raise ValueError("blocks: expected the (column, kind, width) list of a fitted TableEncoder")
+    z = keras.Input((latent_dim,), name="z")
+    h = z
+    for width in hidden:
+        h = layers.Dense(width)(h)
+        h = layers.LeakyReLU(0.2)(h)
+    outputs = []
+    for column, kind, width in blocks:
+        if kind not in ("numeric", "categorical") or int(width) < 1:
+            raise ValueError(f"blocks: bad entry {(column, kind, width)!r}")
+        activation = None if kind == "numeric" else "softmax"
+        outputs.append(
+            layers.Dense(
+                int(width), activation=activation, name="out_" + re.sub(r"\W", "_", str(column))
+            )(h)
+        )
+    out = outputs[0] if len(outputs) == 1 else layers.Concatenate(name="row")(outputs)
+    return keras.Model(z, out, name=name)
 
 
 def _upsampling_plan(size):
