@@ -189,7 +189,15 @@ def gankit_cli(*args, cwd=ROOT):
     )
 
 
-@pytest.mark.parametrize("name", ["02_first_image_gan.ipynb", "03_dcgan.ipynb"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "02_first_image_gan.ipynb",
+        "03_dcgan.ipynb",
+        "04_losses_and_optimizers.ipynb",
+        "07_data_handling.ipynb",
+    ],
+)
 def test_reference_answers_pasted_back_pass_every_check(name, tmp_path):
     path = tmp_path / name
     nbformat.write(fill_in(read(STUDENT / name), read(NOTEBOOKS / name)), path)
