@@ -262,7 +262,8 @@ class TableEncoder:
         for c, kind in self.kinds_.items():
             if kind == "numeric":
                 self.mean_[c], self.std_[c] = float(sub[c].mean()), float(sub[c].std(ddof=0))
-                if not self.std_[c] > 0:
+                # all values equal (rounding can leave a tiny nonzero std of equal floats)
+                if sub[c].nunique() < 2 or not self.std_[c] > 0:
                     raise ValueError(f"table: column {c!r} is constant; it carries no information")
             else:
                 self.categories_[c] = sorted(sub[c].astype(str).unique())

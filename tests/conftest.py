@@ -11,6 +11,13 @@ matplotlib.use("Agg")
 
 
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# CI must not turn red by chance: property tests draw the same examples on every run (set
+# HYPOTHESIS_PROFILE=explore to search new ones locally).
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")
