@@ -13,7 +13,7 @@ from gankit import gans, models
 # The DCGAN recipe of notebook 03, measured on the 2-core CI machine (see README).
 DCGAN_DEFAULTS = {
     "latent_dim": 64,
-    "base_filters": 64,
+    "base_filters": 48,
     "d_filters": 32,
     "learning_rate": 1e-3,
     "beta_1": 0.0,
@@ -77,7 +77,7 @@ def mlp_gan(sample_shape, seed=0, **overrides):
 
 RECIPES = {"dcgan": dcgan, "mlp": mlp_gan}
 # Epochs the notebooks train for within their 3-minute budget (03: DCGAN, 02: MLP GAN).
-DEFAULT_EPOCHS = {"dcgan": 18, "mlp": 40}
+DEFAULT_EPOCHS = {"dcgan": 28, "mlp": 40}
 
 
 def _merge(defaults, overrides):
