@@ -401,8 +401,9 @@ def make_dataset(
     """
     import tensorflow as tf
 
-    x = np.asarray(x)
-    x = check_images(x, "x") if x.ndim == 4 else _check_points(x, "x")
+    x = _check_samples(x)
+    if augment is not None and not callable(augment):
+        raise TypeError(f"augment: expected a function or layer, got {type(augment).__name__}")
     if not isinstance(batch_size, int | np.integer) or batch_size <= 0:
         raise ValueError(f"batch_size: expected a positive integer, got {batch_size!r}")
     if drop_remainder and batch_size > len(x):
@@ -413,8 +414,6 @@ def make_dataset(
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder)
     if augment is not None:
-        if not callable(augment):
-            raise TypeError(f"augment: expected a function or layer, got {type(augment).__name__}")
         if y is None:
             ds = ds.map(augment, num_parallel_calls=tf.data.AUTOTUNE)
         else:
@@ -425,6 +424,12 @@ def make_dataset(
     for _ in range(FIT_PASSES_PER_EPOCH * start_epoch if shuffle else 0):
         iter(ds)  # each new iterator draws the next reshuffle seed
     return ds
+
+
+def _check_samples(x, name="x"):
+    """Images (checked with :func:`check_images`) or points of shape (n, d), as float32."""
+    x = np.asarray(x)
+    return check_images(x, name) if x.ndim == 4 else _check_points(x, name)
 
 
 def _check_points(x, name):
@@ -451,8 +456,7 @@ def balanced_dataset(x, y, batch_size=64, seed=0, steps_per_epoch=None):
     """
     import tensorflow as tf
 
-    x = np.asarray(x)
-    x = check_images(x, "x") if x.ndim == 4 else _check_points(x, "x")
+    x = _check_samples(x)
     y = check_labels(y, len(x), "y")
     classes = np.unique(y)
     if len(classes) < 2:
