@@ -15,7 +15,8 @@ DCGAN_DEFAULTS = {
     "latent_dim": 64,
     "base_filters": 48,
     "d_filters": 32,
-    "learning_rate": 1e-3,
+    "g_learning_rate": 1e-3,
+    "d_learning_rate": 5e-4,
     "beta_1": 0.0,
     "beta_2": 0.99,
     "batch_size": 32,
@@ -26,7 +27,8 @@ DCGAN_DEFAULTS = {
 MLP_DEFAULTS = {
     "latent_dim": 64,
     "hidden": (256, 512),
-    "learning_rate": 1e-3,
+    "g_learning_rate": 1e-3,
+    "d_learning_rate": 1e-3,
     "beta_1": 0.5,
     "beta_2": 0.999,
     "batch_size": 64,
@@ -37,8 +39,8 @@ MLP_DEFAULTS = {
 
 def _compile(gan, cfg):
     gan.compile(
-        d_optimizer=keras.optimizers.Adam(cfg["learning_rate"], cfg["beta_1"], cfg["beta_2"]),
-        g_optimizer=keras.optimizers.Adam(cfg["learning_rate"], cfg["beta_1"], cfg["beta_2"]),
+        d_optimizer=keras.optimizers.Adam(cfg["d_learning_rate"], cfg["beta_1"], cfg["beta_2"]),
+        g_optimizer=keras.optimizers.Adam(cfg["g_learning_rate"], cfg["beta_1"], cfg["beta_2"]),
         jit_compile=True,
         steps_per_execution=cfg["steps_per_execution"],
     )
@@ -77,7 +79,7 @@ def mlp_gan(sample_shape, seed=0, **overrides):
 
 RECIPES = {"dcgan": dcgan, "mlp": mlp_gan}
 # Epochs the notebooks train for within their 3-minute budget (03: DCGAN, 02: MLP GAN).
-DEFAULT_EPOCHS = {"dcgan": 28, "mlp": 40}
+DEFAULT_EPOCHS = {"dcgan": 20, "mlp": 40}
 
 
 def _merge(defaults, overrides):

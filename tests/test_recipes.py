@@ -34,8 +34,9 @@ def test_dcgan_recipe_is_notebook_03():
         d["base_filters"],
         d["d_filters"],
     )
-    assert (p["LEARNING_RATE"], p["BETA_1"], p["BETA_2"]) == (
-        d["learning_rate"],
+    assert (p["G_LEARNING_RATE"], p["D_LEARNING_RATE"], p["BETA_1"], p["BETA_2"]) == (
+        d["g_learning_rate"],
+        d["d_learning_rate"],
         d["beta_1"],
         d["beta_2"],
     )
@@ -48,6 +49,7 @@ def test_mlp_recipe_is_notebook_02():
     assert (p["LATENT_DIM"], p["BATCH_SIZE"], p["LEARNING_RATE"]) == (
         d["latent_dim"],
         d["batch_size"],
-        d["learning_rate"],
+        d["g_learning_rate"],
     )
+    assert d["d_learning_rate"] == d["g_learning_rate"]
     assert p["EPOCHS"] == recipes.DEFAULT_EPOCHS["mlp"]
