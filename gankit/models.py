@@ -123,9 +123,8 @@ def dcgan_discriminator(image_shape, base_filters=64, dropout=0.0, name="discrim
     """A DCGAN discriminator: stride-2 4x4 convolutions with LeakyReLU (no batch norm), one logit.
 
     It halves the side (rounding up) until it reaches 4 pixels or fewer, doubling the filters each
-    time: 28 -> 14 -> 7 -> 4 with ``base_filters``, 2x and 4x that many filters. The third layer
-    matters: with only two (28 -> 14 -> 7) notebook 03's DCGAN stalled near FID 14 however long it
-    trained, because a weak D cannot see what is still wrong with the samples.
+    time: 28 -> 14 -> 7 -> 4 with ``base_filters``, 2x and 4x that many filters (notebook 03,
+    section 6, measures why the third layer matters).
     Batch norm is left out on purpose: it would make D's output for one image depend on the batch,
     and its moving statistics would change during the generator's step.
     """
