@@ -200,14 +200,15 @@ def build(source_dir="notebooks", out_dir=None):
     sources = sorted(source_dir.glob(SOLUTION_NOTEBOOKS))
     if not sources:
         raise ExerciseError(f"{source_dir}: no solution notebooks (NN_*.ipynb) found")
+    from gankit.files import atomic_path
+
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for path in sources:
         student = student_copy(nbformat.read(path, as_version=4), path.name)
         target = out_dir / path.name
-        tmp = target.with_suffix(".ipynb.tmp")
-        nbformat.write(student, tmp)
-        tmp.replace(target)  # atomic: a half-written copy never replaces a good one
+        with atomic_path(target) as tmp:  # a half-written copy never replaces a good one
+            nbformat.write(student, tmp)
         written.append(target)
     return written
 
