@@ -150,39 +150,51 @@ class DivergenceGuard(keras.callbacks.Callback):
 
 
 class TimeBudget(keras.callbacks.Callback):
-    """Stop training at the end of the first epoch that finishes after ``minutes`` have passed."""
+    """Stop training at the end of the first epoch that finishes after ``minutes`` of training
+    have passed, counting ``spent`` seconds already used before this ``fit`` (a resumed run's
+    earlier training time, as :class:`Checkpoint` records it in its notes as ``train_seconds``).
+    Raises ``ValueError`` for a budget that is not positive or a negative ``spent``."""
 
-    def __init__(self, minutes):
+    def __init__(self, minutes, spent=0.0):
         super().__init__()
-        if minutes <= 0:
+        if not minutes > 0:
             raise ValueError(f"minutes: expected a positive time budget, got {minutes}")
-        self.seconds = 60.0 * minutes
+        if not spent >= 0:
+            raise ValueError(f"spent: expected seconds >= 0, got {spent}")
+        self.seconds, self.spent = 60.0 * minutes, float(spent)
         self.start = None
 
     def on_train_begin(self, logs=None):
         self.start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        if time.perf_counter() - self.start >= self.seconds:
+        if self.spent + time.perf_counter() - self.start >= self.seconds:
             self.model.stop_training = True
 
 
 class Checkpoint(keras.callbacks.Callback):
     """Every ``every`` epochs, write a checkpoint of the GAN into ``directory`` with
-    :func:`gankit.checkpoints.save` (atomically), with the per-epoch History so far in its notes.
+    :func:`gankit.checkpoints.save` (one file, atomically), with the per-epoch History so far
+    (``history``) and the training seconds so far (``train_seconds``) in its notes.
 
-    An epoch whose logged losses (``*loss`` keys) are NaN or infinite is never saved: the last good checkpoint
-    stays in place. To resume, :func:`gankit.checkpoints.restore` the GAN, then pass the epoch
-    it returns to ``make_dataset(start_epoch=...)`` and ``fit(initial_epoch=...)``, and the
-    restored History to ``Checkpoint(history=...)``.
+    An epoch whose logged losses (``*loss`` keys) are NaN or infinite is never saved: the last
+    good checkpoint stays in place. To resume, :func:`gankit.checkpoints.restore` the GAN, then
+    pass the epoch it returns to ``make_dataset(start_epoch=...)`` and ``fit(initial_epoch=...)``,
+    and the restored notes to ``Checkpoint(history=notes["history"],
+    spent=notes["train_seconds"])`` (and ``TimeBudget(minutes, spent=...)`` to keep a budget).
     """
 
-    def __init__(self, directory, every=1, notes=None, history=None):
+    def __init__(self, directory, every=1, notes=None, history=None, spent=0.0):
         super().__init__()
         self.directory, self.every = Path(directory), int(every)
         self.notes = dict(notes or {})
         self.history = [dict(row) for row in (history or [])]
+        self.spent = float(spent)
         self.skipped = []
+        self.start = None
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
         from gankit import checkpoints
@@ -194,5 +206,6 @@ class Checkpoint(keras.callbacks.Callback):
             return
         self.history.append(logs)
         if (epoch + 1) % self.every == 0:
-            notes = {**self.notes, "history": self.history}
+            seconds = self.spent + (time.perf_counter() - self.start if self.start else 0.0)
+            notes = {**self.notes, "history": self.history, "train_seconds": seconds}
             checkpoints.save(self.model, self.directory, epoch + 1, notes=notes)

@@ -104,7 +104,10 @@ RESUME_KEYS = ("model", "dataset", "seed")
 
 
 def _resume_point(args, ckpt_dir):
-    """(finished epochs, History rows) to continue from, after checking the run's settings."""
+    """Where the run starts and how far it goes, after checking a resumed run's settings:
+    (finished epochs, History rows, training seconds already spent, one line saying what it will
+    do). Sets ``args.epochs`` or ``args.minutes`` to the budget to train to: the one given, else,
+    on ``--resume``, the one stored in the checkpoint (both count from the run's start)."""
     from gankit import checkpoints
 
     try:
@@ -117,30 +120,66 @@ def _resume_point(args, ckpt_dir):
                 f"--out: {args.out} already holds a run (checkpoint after epoch {state['epoch']});"
                 " add --resume to continue it, or choose another folder"
             )
-        return 0, []
+        if args.minutes:
+            return 0, [], 0.0, f"{args.minutes:g} minutes"
+        if args.epochs is None:
+            from gankit.recipes import DEFAULT_EPOCHS
+
+            args.epochs = DEFAULT_EPOCHS[args.model]
+        return 0, [], 0.0, f"{args.epochs} epochs"
     if state is None:
         raise CLIError(f"--resume: no checkpoint in {ckpt_dir}; start the run without --resume")
-    settings = state["notes"].get("settings", {})
+    notes = state["notes"]
+    settings = notes.get("settings", {})
     for key in RESUME_KEYS:
         if key in settings and settings[key] != getattr(args, key):
             raise CLIError(
                 f"--resume: the checkpoint was made with {key} {settings[key]!r}, not"
                 f" {getattr(args, key)!r}; use the same settings to resume"
             )
+    done, spent = int(state["epoch"]), float(notes.get("train_seconds", 0.0))
+    stored = (
+        f"{settings['minutes']:g} minutes"
+        if settings.get("minutes")
+        else f"{settings['epochs']} epochs"
+        if settings.get("epochs")
+        else None
+    )
     if args.epochs is None and args.minutes is None:
-        args.epochs = settings.get("epochs")
-    return int(state["epoch"]), state["notes"].get("history", [])
+        if stored is None:
+            raise CLIError(f"--resume: the checkpoint in {ckpt_dir} records no budget; give one")
+        args.epochs, args.minutes = settings.get("epochs"), settings.get("minutes")
+        source = "the run's budget"
+    else:
+        source = f"{'--epochs' if args.epochs else '--minutes'} given" + (
+            f"; the run was started with {stored}" if stored else ""
+        )
+    if args.minutes:
+        left = max(args.minutes - spent / 60, 0.0)
+        plan = (
+            f"{left:.2f} of {args.minutes:g} minutes left ({source}; {spent / 60:.2f} used)"
+            if left
+            else f"no time left of {args.minutes:g} minutes ({source}): writing the outputs only"
+        )
+    else:
+        plan = (
+            f"up to epoch {args.epochs} ({source})"
+            if args.epochs > done
+            else f"epoch {args.epochs} already reached ({source}): writing the outputs only"
+        )
+    return done, notes.get("history", []), spent, f"resuming after epoch {done}, {plan}"
 
 
 def train(args):
     out = _writable_dir(args.out)
     ckpt_dir = out / "checkpoint"
-    done, previous_history = _resume_point(args, ckpt_dir)
+    done, previous_history, spent, plan = _resume_point(args, ckpt_dir)
     import keras
+    import matplotlib.pyplot as plt
     import pandas as pd
 
     from gankit import callbacks, checkpoints, data, plotting, recipes
-    from gankit.checkpoints import atomic_path
+    from gankit.files import atomic_path, write_text
 
     keras.utils.set_random_seed(args.seed)
     try:
@@ -156,27 +195,32 @@ def train(args):
         except ValueError as exc:
             raise CLIError(str(exc)) from None
     ds = data.make_dataset(x, batch_size=cfg["batch_size"], seed=args.seed, start_epoch=done)
-    epochs = args.epochs or (10_000 if args.minutes else recipes.DEFAULT_EPOCHS[args.model])
-    settings = {k: getattr(args, k) for k in RESUME_KEYS} | {"epochs": epochs}
+    # a time budget runs epochs until it is used up; 10,000 is only a bound
+    epochs = args.epochs or 10_000
+    settings = {k: getattr(args, k) for k in RESUME_KEYS}
+    settings |= {"epochs": args.epochs, "minutes": args.minutes}
     checkpoint = callbacks.Checkpoint(
-        ckpt_dir, notes={"settings": settings}, history=previous_history
+        ckpt_dir, notes={"settings": settings}, history=previous_history, spent=spent
     )
     cbs = [
         callbacks.DivergenceGuard(),
         callbacks.SampleGrid(n=64, every=1, out_dir=out / "progress"),
         checkpoint,
     ]
+    todo = epochs > done
     if args.minutes:
-        cbs.append(callbacks.TimeBudget(args.minutes))
+        todo = spent < 60 * args.minutes
+        if todo:
+            cbs.append(callbacks.TimeBudget(args.minutes, spent=spent))
     print(
-        f"training {args.model} on {args.dataset}: {len(x)} images of shape {x.shape[1:]}, "
-        f"{f'{args.minutes:.1f} minutes' if args.minutes else f'{epochs} epochs'} -> {out}"
-        + (f" (resuming after epoch {done})" if done else ""),
+        f"training {args.model} on {args.dataset}: {len(x)} images of shape {x.shape[1:]},"
+        f" {plan} -> {out}",
         flush=True,
     )
     start = time.perf_counter()
     try:
-        gan.fit(ds, epochs=epochs, initial_epoch=done, callbacks=cbs, verbose=2)
+        if todo:
+            gan.fit(ds, epochs=epochs, initial_epoch=done, callbacks=cbs, verbose=2)
     except callbacks.TrainingDiverged as exc:
         kept = checkpoints.load_state(ckpt_dir)
         raise CLIError(
@@ -190,17 +234,18 @@ def train(args):
     # Every output is written under a temporary name and renamed: a kill never leaves half a file.
     with atomic_path(out / "generator.keras") as tmp:
         gan.sampler.save(tmp)
-    with atomic_path(out / "samples.png") as tmp:
-        plotting.save_image_grid(gan.generate(64, seed=args.seed), tmp, ncols=8)
+    plotting.save_image_grid(gan.generate(64, seed=args.seed), out / "samples.png", ncols=8)
+    figure = plotting.loss_curves({k: list(history[k]) for k in history})
     with atomic_path(out / "losses.png") as tmp:
-        plotting.loss_curves({k: list(history[k]) for k in history}).savefig(tmp, dpi=100)
+        figure.savefig(tmp, dpi=100)
+    plt.close(figure)
     with atomic_path(out / "history.csv") as tmp:
         history.to_csv(tmp)
     result = {
         "model": args.model,
         "dataset": args.dataset,
         "epochs": len(history),
-        "train_seconds": round(seconds, 1),
+        "train_seconds": round(spent + seconds, 1),
         "resumed_after_epoch": done,
         "config": cfg,
     }
@@ -213,8 +258,7 @@ def train(args):
         result["fid_samples"] = args.fid_samples
         result["class_histogram"] = [round(float(v), 4) for v in evaluator.class_histogram(samples)]
         result["confident_share"] = round(evaluator.confident_share(samples), 4)
-    with atomic_path(out / "metrics.json") as tmp:
-        tmp.write_text(json.dumps(result, indent=2, default=float) + "\n")
+    write_text(out / "metrics.json", json.dumps(result, indent=2, default=float) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "config"}, default=float), flush=True)
     print(f"wrote {', '.join(sorted(p.name for p in out.iterdir() if p.is_file()))} in {out}")
 
@@ -224,16 +268,19 @@ def sample(args):
     import numpy as np
 
     from gankit import models, plotting
-    from gankit.checkpoints import atomic_path
 
+    if args.out.suffix.lower() != ".png":
+        raise CLIError(f"--out: expected a file name ending in .png, got {str(args.out)!r}")
     try:
         generator = models.load(args.generator, what="generator")
     except (OSError, ValueError) as exc:
         raise CLIError(str(exc)) from None
     z = np.random.default_rng(args.seed).standard_normal((args.n, generator.input_shape[-1]))
     images = generator.predict(z.astype("float32"), verbose=0)
-    with atomic_path(args.out) as tmp:
-        plotting.save_image_grid(images, tmp)
+    try:
+        plotting.save_image_grid(images, args.out)
+    except ValueError as exc:
+        raise CLIError(f"{args.generator}: its output is not a batch of images ({exc})") from None
     print(f"wrote {args.n} samples to {args.out}")
 
 

@@ -130,16 +130,63 @@ def load_digits(split="train", seed=0, test_fraction=0.2):
     return _split(x, d.target.astype(np.int64), split, test_fraction, seed)
 
 
+def _network_error(exc):
+    """The network error behind ``exc`` (following its causes), or ``None``. Keras re-raises a
+    failed download's ``URLError`` as a plain ``Exception``, so the chain is searched."""
+    import http.client
+    import socket
+    import ssl
+    import urllib.error
+
+    network = (
+        urllib.error.URLError,  # includes HTTPError
+        http.client.HTTPException,
+        ConnectionError,
+        TimeoutError,  # socket.timeout
+        socket.gaierror,  # name resolution: the usual "offline"
+        ssl.SSLError,
+    )
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, network):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 def _load_keras_online(name):
+    """``keras.datasets.<name>.load_data()`` as images in [-1, 1] and int64 labels. A failed
+    download is a ``RuntimeError`` saying so (with the network error); any other failure (a
+    damaged cached file, a bad archive) is a ``RuntimeError`` naming its cause and the file."""
+    import os
+
     import keras
+
+    def first_line(exc):
+        return f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
 
     loader = getattr(keras.datasets, name)
     try:
         (x_train, y_train), (x_test, y_test) = loader.load_data()
-    except Exception as exc:  # network errors surface as many types
+    except Exception as exc:
+        network = _network_error(exc)
+        if network is not None:
+            import urllib.error
+
+            why = (
+                "The download server refused it"
+                if isinstance(network, urllib.error.HTTPError)
+                else "You seem to be offline"
+            )
+            raise RuntimeError(
+                f"{name}: could not download the full dataset ({first_line(network)}). {why};"
+                " use gankit.data.load_mnist() (the embedded 5,000-image subset) instead."
+            ) from None
+        cache = os.path.join(os.environ.get("KERAS_HOME", "~/.keras"), "datasets")
         raise RuntimeError(
-            f"{name}: could not download the full dataset ({type(exc).__name__}). You seem to be "
-            "offline; use gankit.data.load_mnist() (the embedded 5,000-image subset) instead."
+            f"{name}: keras.datasets could not load it ({first_line(exc)}). This is not a network"
+            f" error: if its cached download in {cache} is damaged, delete it and try again."
         ) from None
     x = to_unit_range(np.concatenate([x_train, x_test])[..., None])
     return x, np.concatenate([y_train, y_test]).astype(np.int64)

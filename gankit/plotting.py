@@ -51,11 +51,18 @@ def image_grid(images, ncols=None, title=None, size=4.0):
 
 
 def save_image_grid(images, path, ncols=None):
-    """Write ``images`` as one PNG grid to ``path`` (parent folders are created)."""
+    """Write ``images`` (N, H, W, C) in [-1, 1] as one PNG grid to ``path`` (parent folders are
+    created), atomically: a kill or an error during the write leaves the previous file. Returns
+    ``path``. Raises ``ValueError`` if ``path`` does not end in ``.png``."""
+    from gankit.files import atomic_path
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() != ".png":
+        raise ValueError(f"path: expected a file name ending in .png, got {str(path)!r}")
     arr = grid_array(images, ncols)
-    plt.imsave(path, arr[..., 0] if arr.shape[-1] == 1 else arr, cmap="gray", vmin=0, vmax=1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        plt.imsave(tmp, arr[..., 0] if arr.shape[-1] == 1 else arr, cmap="gray", vmin=0, vmax=1)
     return path
 
 
