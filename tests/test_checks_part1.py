@@ -47,6 +47,22 @@ def d_loss_per_sample(real_logits, fake_logits):
     return ops.softplus(-real_logits) + ops.softplus(fake_logits)
 
 
+def d_loss_log_sigmoid(real_logits, fake_logits):  # overflows: sigmoid(40) is 1 in float32
+    real_term = ops.mean(-ops.log(ops.sigmoid(real_logits)))
+    return real_term + ops.mean(-ops.log(1.0 - ops.sigmoid(fake_logits)))
+
+
+def d_loss_epsilon(real_logits, fake_logits):  # finite, but capped near 16 per term
+    real_term = ops.mean(-ops.log(ops.sigmoid(real_logits) + 1e-7))
+    return real_term + ops.mean(-ops.log(1.0 - ops.sigmoid(fake_logits) + 1e-7))
+
+
+def d_loss_clipped(real_logits, fake_logits):  # probabilities clipped away from 0 and 1
+    real = ops.clip(ops.sigmoid(real_logits), 1e-7, 1 - 1e-7)
+    fake = ops.clip(ops.sigmoid(fake_logits), 1e-7, 1 - 1e-7)
+    return ops.mean(-ops.log(real)) + ops.mean(-ops.log(1.0 - fake))
+
+
 def d_loss_numpy(real_logits, fake_logits):
     real, fake = np.asarray(real_logits), np.asarray(fake_logits)
     return np.logaddexp(0, -real).mean() + np.logaddexp(0, fake).mean()
@@ -54,7 +70,7 @@ def d_loss_numpy(real_logits, fake_logits):
 
 def test_discriminator_loss_passes_reference(capsys):
     checks.check_discriminator_loss(d_loss_reference)
-    assert capsys.readouterr().out == "✓ discriminator_loss: all 4 checks passed\n"
+    assert capsys.readouterr().out == "✓ discriminator_loss: all 5 checks passed\n"
 
 
 @pytest.mark.parametrize(
@@ -67,6 +83,9 @@ def test_discriminator_loss_passes_reference(capsys):
         (d_loss_only_real, "only the real term"),
         (d_loss_per_sample, "one number per batch"),
         (d_loss_numpy, "the loss left TensorFlow"),
+        (d_loss_log_sigmoid, "overflows for a confident D"),
+        (d_loss_epsilon, "caps the loss"),
+        (d_loss_clipped, "caps the loss"),
     ],
 )
 def test_discriminator_loss_names_the_mistake(answer, message):
@@ -130,6 +149,8 @@ def g_loss_reference(fake_logits):
         (lambda fake: ops.mean(ops.softplus(fake)), "wrong label"),
         (lambda fake: ops.sum(ops.softplus(-fake)), "summed over the batch"),
         (lambda fake: ops.softplus(-fake), "one number per batch"),
+        (lambda fake: ops.mean(-ops.log(ops.sigmoid(fake))), "overflows for a confident D"),
+        (lambda fake: ops.mean(-ops.log(ops.sigmoid(fake) + 1e-7)), "caps the loss"),
     ],
 )
 def test_generator_loss_names_the_mistake(answer, message):
@@ -139,7 +160,7 @@ def test_generator_loss_names_the_mistake(answer, message):
 
 def test_generator_loss_passes_reference(capsys):
     checks.check_generator_loss(g_loss_reference)
-    assert capsys.readouterr().out == "✓ generator_loss: all 3 checks passed\n"
+    assert capsys.readouterr().out == "✓ generator_loss: all 4 checks passed\n"
 
 
 # --------------------------------------------------------------------------- g_step
@@ -166,6 +187,16 @@ class NoTrainingFlag(gans.GAN):  # BatchNormalization would use its moving avera
     def g_step(self, z):
         with tf.GradientTape() as tape:
             g_loss = self.g_loss_fn(self.discriminator(self.generator(z)))
+        grads = tape.gradient(g_loss, self.generator.trainable_weights)
+        self.g_optimizer.apply(grads, self.generator.trainable_weights)
+        return g_loss
+
+
+class DiscriminatorInference(gans.GAN):  # D scored in inference mode, against the contract
+    def g_step(self, z):
+        with tf.GradientTape() as tape:
+            fake = self.generator(z, training=True)
+            g_loss = self.g_loss_fn(self.discriminator(fake, training=False))
         grads = tape.gradient(g_loss, self.generator.trainable_weights)
         self.g_optimizer.apply(grads, self.generator.trainable_weights)
         return g_loss
@@ -209,7 +240,7 @@ class OutsideTape(gans.GAN):  # G runs outside the tape: no gradient reaches it
 
 def test_generator_step_passes_reference(capsys):
     checks.check_generator_step(ReferenceGAN)
-    assert capsys.readouterr().out == "✓ g_step: all 6 checks passed\n"
+    assert capsys.readouterr().out == "✓ g_step: all 7 checks passed\n"
 
 
 def test_library_generator_step_passes():
@@ -221,6 +252,7 @@ def test_library_generator_step_passes():
     [
         (IntoDiscriminator, "gradients went into the discriminator"),
         (NoTrainingFlag, "training=True"),
+        (DiscriminatorInference, "self.discriminator\\(fake, training=True\\)"),
         (FakeLabel, "wrong label"),
         (FreshNoise, "use the noise z passed to g_step"),
         (HardCodedLoss, "use self.g_loss_fn"),
@@ -252,7 +284,7 @@ def generator_reference(latent_dim):
 
 def test_upsample_block_passes_reference(capsys):
     checks.check_upsample_block(upsample_reference)
-    assert capsys.readouterr().out == "✓ upsample_block: all 4 checks passed\n"
+    assert capsys.readouterr().out == "✓ upsample_block: all 5 checks passed\n"
 
 
 @pytest.mark.parametrize(
@@ -284,6 +316,14 @@ def test_upsample_block_passes_reference(capsys):
             lambda x, f: upsample_reference(x, 2 * f),
             "filters set the channel count",
         ),
+        (
+            lambda x, f: layers.ReLU()(
+                layers.Conv2DTranspose(f, 4, strides=2, padding="same")(
+                    layers.BatchNormalization()(x)
+                )
+            ),
+            "after the transposed convolution",
+        ),
     ],
 )
 def test_upsample_block_names_the_mistake(answer, message):
@@ -296,7 +336,7 @@ def test_dcgan_generator_passes_reference_and_library(capsys):
 
     checks.check_dcgan_generator(generator_reference)
     checks.check_dcgan_generator(lambda latent: models.dcgan_generator(latent, (28, 28, 1), 32))
-    assert capsys.readouterr().out.count("✓ dcgan_generator: all 4 checks passed") == 2
+    assert capsys.readouterr().out.count("✓ dcgan_generator: all 5 checks passed") == 2
 
 
 def _generator_with(activation, side=7):
@@ -309,9 +349,24 @@ def _generator_with(activation, side=7):
     return build
 
 
+def mlp_generator(latent_dim):  # right shape, range and BatchNorm, but no convolution at all
+    z = keras.Input((latent_dim,))
+    h = layers.BatchNormalization()(layers.Dense(28 * 28)(z))
+    return keras.Model(z, layers.Activation("tanh")(layers.Reshape((28, 28, 1))(h)))
+
+
+def one_block_generator(latent_dim):  # 14 -> 28 with one block: a dense layer makes 14x14
+    z = keras.Input((latent_dim,))
+    h = layers.Reshape((14, 14, 8))(layers.Dense(14 * 14 * 8)(z))
+    h = upsample_reference(h, 8)
+    return keras.Model(z, layers.Conv2D(1, 3, padding="same", activation="tanh")(h))
+
+
 @pytest.mark.parametrize(
     ("answer", "message"),
     [
+        (mlp_generator, "an MLP generator"),
+        (one_block_generator, "two of your upsample_block"),
         (_generator_with("sigmoid"), "use tanh"),
         (_generator_with(None), "activation='tanh'"),
         (_generator_with("tanh", side=8), "output shape"),

@@ -174,7 +174,7 @@ def keep_best_in_place(results, k, metric="fid"):
 
 def test_keep_best_passes_reference(capsys):
     checks.check_keep_best(keep_best)
-    assert capsys.readouterr().out == "✓ keep_best: all 4 checks passed\n"
+    assert capsys.readouterr().out == "✓ keep_best: all 5 checks passed\n"
 
 
 @pytest.mark.parametrize(
@@ -185,6 +185,11 @@ def test_keep_best_passes_reference(capsys):
         (lambda r, k, m: r[r.status == "ok"].sort_values(m).head(k + 1), "exactly k"),
         (lambda r, k, m: r[r.status == "ok"].sort_values(m).head(k).to_dict(), "DataFrame"),
         (keep_best_in_place, "sort a copy"),
+        (lambda r, k, m: keep_best(r, k, "fid"), "ranked by 'fid' whatever the metric"),
+        (  # right for the FID, something else for any other metric
+            lambda r, k, m: keep_best(r, k, m) if m == "fid" else keep_best(r, k, m).iloc[::-1],
+            "rank by the column named",
+        ),
     ],
 )
 def test_keep_best_names_the_mistake(answer, message):
@@ -212,7 +217,7 @@ def denormalise(images, max_value):
 
 def test_normalisation_passes_reference(capsys):
     checks.check_normalisation(normalise, denormalise)
-    assert capsys.readouterr().out == "✓ normalisation: all 6 checks passed\n"
+    assert capsys.readouterr().out == "✓ normalisation: all 7 checks passed\n"
 
 
 @pytest.mark.parametrize(
@@ -224,6 +229,12 @@ def test_normalisation_passes_reference(capsys):
         (lambda p, m: normalise(p, 255), denormalise, "hard-coded 255"),
         (normalise, lambda x, m: (np.asarray(x) + 1) * m / 2, "clip"),
         (normalise, lambda x, m: np.asarray(x) * m, "invert both steps"),
+        (normalise, lambda x, m: denormalise(x, 255), "denormalise ignores max_value"),
+        (
+            normalise,
+            lambda x, m: np.clip((np.asarray(x, "float32") + 1) * (m / 2), 0, 255),
+            "not to a hard-coded \\[0, 255\\]",
+        ),
     ],
 )
 def test_normalisation_names_the_mistake(norm, denorm, message):
@@ -248,7 +259,7 @@ def balanced_indices(labels, n, rng):
 
 def test_balanced_indices_passes_reference(capsys):
     checks.check_balanced_indices(balanced_indices)
-    assert capsys.readouterr().out == "✓ balanced_indices: all 5 checks passed\n"
+    assert capsys.readouterr().out == "✓ balanced_indices: all 7 checks passed\n"
 
 
 def first_rows(labels, n, rng):
@@ -257,9 +268,19 @@ def first_rows(labels, n, rng):
     return np.resize(np.concatenate(per_class), n)
 
 
+def class_blocks(labels, n, rng):  # right shares, drawn from rng, but class after class
+    classes = np.unique(labels)
+    return np.concatenate(
+        [rng.choice(np.flatnonzero(labels == c), size=n // len(classes)) for c in classes]
+    )
+
+
 @pytest.mark.parametrize(
     ("answer", "message"),
     [
+        (lambda y, n, rng: balanced_indices(y, n, np.random.default_rng(0)), "rng passed in"),
+        (lambda y, n, rng: np.sort(balanced_indices(y, n, rng)), "come in blocks"),
+        (class_blocks, "come in blocks"),
         (lambda y, n, rng: rng.integers(len(y), size=n), "keep the imbalance"),
         (lambda y, n, rng: rng.integers(4, size=n), "class labels"),
         (lambda y, n, rng: balanced_indices(y, n, np.random.default_rng()), "rng"),

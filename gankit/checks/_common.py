@@ -124,7 +124,9 @@ def _scalar(verdict, value, what):
             f"returned a non-finite value on {what}",
             "a finite number",
             result,
-            "compute the log of a sigmoid from logits with softplus, which never overflows",
+            "log(sigmoid(l)) or log(1 - sigmoid(l)) overflows for a confident D (sigmoid(40)"
+            " rounds to 1 in float32): write -log sigmoid(l) = softplus(-l) and"
+            " -log(1 - sigmoid(l)) = softplus(l), which never overflow",
         )
     return result
 
@@ -156,6 +158,14 @@ def _close(a, b, tol=1e-4):
 
 _REAL = np.array([[2.0], [-1.0], [0.5], [3.0]], "float32")
 _FAKE = np.array([[-2.5], [0.3], [1.0], [-0.7]], "float32")
+# A confident D: sigmoid(40) is exactly 1 in float32 and sigmoid(-100) underflows to 0, so a loss
+# written as log(sigmoid(l)) or log(1 - sigmoid(l)) turns infinite; one capped by an epsilon or by
+# clipped probabilities (about 16.1 per term) stops growing.
+_CONFIDENT = np.array([[40.0], [100.0]], "float32")
+_CAPPED = (
+    "an epsilon inside the log (or probabilities clipped, e.g. cross-entropy on sigmoid outputs)"
+    " caps the loss near 16 per term when D is confident: compute it from the logits with softplus"
+)
 
 
 def _sigmoid(x):

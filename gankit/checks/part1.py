@@ -11,6 +11,8 @@ import numpy as np
 import tensorflow as tf
 
 from gankit.checks._common import (
+    _CAPPED,
+    _CONFIDENT,
     _FAKE,
     _REAL,
     _call,
@@ -73,6 +75,18 @@ def check_discriminator_loss(fn):
             f"2 ln 2 = {2 * math.log(2):.4f}",
             got,
             "the loss must depend only on the logits",
+        )
+    v.ok()
+
+    what = "confidently wrong logits (real -40, -100; fake 40, 100)"
+    wrong = _scalar(v, _call(v, fn, -_CONFIDENT, _CONFIDENT, what=what), what)
+    right_wrong = 2 * float(_softplus(_CONFIDENT).mean())
+    if not _close(wrong, right_wrong):
+        mistake = "-log sigmoid(l) = softplus(-l) and -log(1 - sigmoid(l)) = softplus(l), on logits"
+        if wrong < 40:
+            mistake = _CAPPED
+        v.fail(
+            f"a D that is {what}", f"{right_wrong:.4f} (it grows with the logits)", wrong, mistake
         )
     v.ok()
 
@@ -168,6 +182,15 @@ def check_generator_loss(fn):
     if not _close(got, math.log(2)):
         v.fail("D cannot tell (all fake logits 0)", f"ln 2 = {math.log(2):.4f}", got)
     v.ok()
+    what = "confidently rejected fakes (logits -40, -100)"
+    rejected = _scalar(v, _call(v, fn, -_CONFIDENT, what=what), what)
+    right_rejected = float(_softplus(_CONFIDENT).mean())
+    if not _close(rejected, right_rejected):
+        mistake = "-log sigmoid(l) = softplus(-l), on logits"
+        if rejected < 40:
+            mistake = _CAPPED
+        v.fail(what, f"{right_rejected:.4f} (it grows with the logits)", rejected, mistake)
+    v.ok()
     # The point of the non-saturating loss: a strong gradient when D confidently rejects fakes.
     (grad,) = _gradients(v, fn, np.full((4, 1), -8.0, "float32"), what="logits of -8")
     per_logit = float(grad.sum())
@@ -197,7 +220,8 @@ class _TrainingFlag(keras.layers.Layer):
 
 def _stub_networks(latent_dim=3):
     """G: z -> flag -> Dense(2) with kernel 0 and bias b, so G(z) = b for every z (its bias
-    gradient does not depend on z, its kernel gradient does). D: x -> Dense(1), logit = v.x + c."""
+    gradient does not depend on z, its kernel gradient does). D: x -> flag -> Dense(1), logit =
+    v.x + c. The flags record the ``training`` argument each network was called with."""
     z = keras.Input((latent_dim,))
     flag = _TrainingFlag()
     dense_g = keras.layers.Dense(2, kernel_initializer="zeros")
@@ -205,9 +229,10 @@ def _stub_networks(latent_dim=3):
     dense_g.set_weights([np.zeros((latent_dim, 2), "float32"), np.array([0.5, -1.0], "float32")])
     x = keras.Input((2,))
     dense_d = keras.layers.Dense(1)
-    discriminator = keras.Model(x, dense_d(x), name="stub_discriminator")
+    flag_d = _TrainingFlag()
+    discriminator = keras.Model(x, dense_d(flag_d(x)), name="stub_discriminator")
     dense_d.set_weights([np.array([[1.0], [2.0]], "float32"), np.array([0.25], "float32")])
-    return generator, discriminator, flag
+    return generator, discriminator, flag, flag_d
 
 
 @_keeps_random_state
@@ -219,7 +244,7 @@ def check_generator_step(gan_class):
 
     v = _Verdict("g_step")
     lr = 0.1
-    generator, discriminator, flag = _stub_networks()
+    generator, discriminator, flag, flag_d = _stub_networks()
     gan = gan_class(generator, discriminator, seed=0)
     gan.compile(
         d_optimizer=keras.optimizers.SGD(lr),
@@ -227,6 +252,8 @@ def check_generator_step(gan_class):
         loss="non_saturating",
     )
     z = np.array([[1.0, 0.0, 2.0], [0.0, -1.0, 1.0]], "float32")
+    flag.seen.clear()  # building the models called the flags with training=None
+    flag_d.seen.clear()
     d_before = [w.copy() for w in discriminator.get_weights()]
     loss = _scalar(v, _call(v, gan.g_step, tf.constant(z), what="one step on stub networks"), "")
 
@@ -298,8 +325,18 @@ def check_generator_step(gan_class):
             " moving averages and dropout stays off while G learns",
         )
     v.ok()
+    if not flag_d.seen or any(seen is not True for seen in flag_d.seen):
+        v.fail(
+            "the training flag D was called with during G's step",
+            "training=True (every call)",
+            f"training={next((seen for seen in flag_d.seen if seen is not True), 'D never called')}",
+            "score the fakes with self.discriminator(fake, training=True), as the exercise says:"
+            " G must learn against the D that D's own step trains (batch statistics, dropout),"
+            " not against its inference mode",
+        )
+    v.ok()
     # The loss must come from compile(), so one trainer serves every loss in the course.
-    generator, discriminator, _ = _stub_networks()
+    generator, discriminator, _, _ = _stub_networks()
     gan = gan_class(generator, discriminator, seed=0)
     gan.compile(
         d_optimizer=keras.optimizers.SGD(lr),
@@ -319,8 +356,24 @@ def check_generator_step(gan_class):
 
 
 # --------------------------------------------------------------------------- DCGAN blocks
+def _layers(model):
+    """Every layer of a model, those inside nested models too, in the order they were built."""
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from _layers(layer)
+
+
 def _has_layer(model, kind):
-    return any(isinstance(layer, kind) for layer in model.layers)
+    return any(isinstance(layer, kind) for layer in _layers(model))
+
+
+def _layer_names(model):
+    return [
+        layer.__class__.__name__
+        for layer in _layers(model)
+        if layer.__class__.__name__ != "InputLayer"
+    ]
 
 
 @_keeps_random_state
@@ -353,8 +406,21 @@ def check_upsample_block(fn):
         v.fail(
             "layers in the block",
             "a BatchNormalization layer after the transposed convolution",
-            [layer.__class__.__name__ for layer in model.layers[1:]],
+            _layer_names(model),
             "DCGAN normalises every generator block: it keeps the signal well scaled",
+        )
+    v.ok()
+    kinds = [type(layer) for layer in _layers(model)]
+    convolutions = (keras.layers.Conv2DTranspose, keras.layers.Conv2D)
+    last_conv = max(i for i, kind in enumerate(kinds) if issubclass(kind, convolutions))
+    last_norm = max(i for i, kind in enumerate(kinds) if kind is keras.layers.BatchNormalization)
+    if last_norm < last_conv:
+        v.fail(
+            "order of the layers in the block",
+            "Conv2DTranspose -> BatchNormalization -> ReLU",
+            " -> ".join(_layer_names(model)),
+            "batch normalisation comes after the transposed convolution: it normalises what the"
+            " convolution made, just before the ReLU",
         )
     v.ok()
     sample = np.random.default_rng(0).normal(size=(8, 4, 4, 8)).astype("float32")
@@ -416,8 +482,30 @@ def check_dcgan_generator(fn):
         v.fail(
             "layers",
             "BatchNormalization in the upsampling blocks",
-            [layer.__class__.__name__ for layer in model.layers],
+            _layer_names(model),
             "build the blocks with your upsample_block",
+        )
+    v.ok()
+    doubling = [
+        layer
+        for layer in _layers(model)
+        if isinstance(layer, keras.layers.UpSampling2D)
+        or (isinstance(layer, keras.layers.Conv2DTranspose) and max(layer.strides) == 2)
+    ]
+    if len(doubling) < 2:
+        mistake = (
+            "two of your upsample_block (64 and 32 filters) take the 7x7 map to 14x14 and 28x28"
+        )
+        if not _has_layer(model, (keras.layers.Conv2DTranspose, keras.layers.Conv2D)):
+            mistake = (
+                "a dense network reshaped to an image (an MLP generator) is not a DCGAN: Dense to"
+                " 7x7x128, two upsample_block (7 -> 14 -> 28), then Conv2D to 1 channel"
+            )
+        v.fail(
+            "layers that double the side of the feature map",
+            "2 stride-2 Conv2DTranspose (7 -> 14 -> 28)",
+            f"{len(doubling)}: " + " -> ".join(_layer_names(model)),
+            mistake,
         )
     v.ok()
     v.done()

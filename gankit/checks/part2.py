@@ -244,9 +244,9 @@ def check_log_uniform(fn):
             "share of draws below 1e-3, the geometric middle of [1e-4, 1e-2]", 0.5, below, mistake
         )
     v.ok()
-    again = np.asarray(fn(low, high, 5, np.random.default_rng(7)), float)
-    same = np.asarray(fn(low, high, 5, np.random.default_rng(7)), float)
-    other = np.asarray(fn(low, high, 5, np.random.default_rng(8)), float)
+    again = np.asarray(_call(v, fn, low, high, 5, np.random.default_rng(7), what="seed 7"), float)
+    same = np.asarray(_call(v, fn, low, high, 5, np.random.default_rng(7), what="seed 7"), float)
+    other = np.asarray(_call(v, fn, low, high, 5, np.random.default_rng(8), what="seed 8"), float)
     if not np.array_equal(again, same) or np.array_equal(again, other):
         v.fail(
             "draws from the generator passed in",
@@ -298,6 +298,20 @@ def check_keep_best(fn):
             [2, 1, 3, 0],
             list(all_ok.index),
             "return every finished trial when k exceeds their number, none of the diverged",
+        )
+    v.ok()
+    # Another metric: a lower KID is better too, and it ranks the finished trials 3, 0, 2, 1.
+    with_kid = before.assign(kid=[0.05, 0.09, 0.08, 0.01, np.nan, 0.005])
+    by_kid = _call(v, fn, with_kid, 2, "kid", what="metric='kid'")
+    if list(getattr(by_kid, "index", [])) != [3, 0]:
+        mistake = "rank by the column named by the metric argument"
+        if list(getattr(by_kid, "index", [])) == [2, 1]:
+            mistake = "ranked by 'fid' whatever the metric argument says: use results[metric]"
+        v.fail(
+            "the best 2 by metric='kid' (a table with fid and kid columns)",
+            [3, 0],
+            list(getattr(by_kid, "index", [])),
+            mistake,
         )
     v.ok()
     try:
@@ -368,6 +382,21 @@ def check_normalisation(normalise, denormalise):
             "clip to [0, max_value]: pixels cannot be negative or above the maximum",
         )
     v.ok()
+    images = np.array([-1.2, -1.0, 0.0, 1.0, 1.3], "float32")
+    got16 = np.asarray(_call(v, denormalise, images, 16, what="max_value=16"), "float64")
+    if not np.allclose(got16, [0.0, 0.0, 8.0, 16.0, 16.0], atol=1e-3):
+        mistake = "(x + 1) * max_value / 2, clipped to [0, max_value]"
+        if np.allclose(got16, np.clip((images + 1.0) * 127.5, 0, 255), atol=1e-3):
+            mistake = "denormalise ignores max_value: use it, not a hard-coded 255 (or 127.5)"
+        elif got16.max() > 16.0 + 1e-3:
+            mistake = "clip to [0, max_value], not to a hard-coded [0, 255]"
+        v.fail(
+            "denormalise([-1.2, -1, 0, 1, 1.3], max_value=16), scikit-learn digits' range",
+            [0.0, 0.0, 8.0, 16.0, 16.0],
+            got16,
+            mistake,
+        )
+    v.ok()
     v.done()
 
 
@@ -401,6 +430,17 @@ def check_balanced_indices(fn):
             mistake = "those look like class labels: return row indices of the chosen rows"
         v.fail("share of each class among the drawn rows", [0.25] * 4, np.round(shares, 3), mistake)
     v.ok()
+    head = np.bincount(labels[got[: n // 4]], minlength=4) / (n // 4)
+    if not np.allclose(head, 0.25, atol=0.05):
+        v.fail(
+            "share of each class among the first 2,000 draws",
+            [0.25] * 4,
+            np.round(head, 3),
+            "the classes come in blocks, so a batch cut from the start holds one class: draw"
+            " every index from all rows at once (rng.choice with p proportional to 1 / class"
+            " size), or shuffle the result with rng.permutation",
+        )
+    v.ok()
     rare = np.unique(got[labels[got] == 3])
     if len(rare) < 10:
         v.fail(
@@ -410,14 +450,24 @@ def check_balanced_indices(fn):
             "draw rows of a class at random, not always its first ones",
         )
     v.ok()
-    first = np.asarray(fn(labels, 20, np.random.default_rng(5)))
-    second = np.asarray(fn(labels, 20, np.random.default_rng(5)))
+    first = np.asarray(_call(v, fn, labels, 20, np.random.default_rng(5), what="seed 5"))
+    second = np.asarray(_call(v, fn, labels, 20, np.random.default_rng(5), what="seed 5 again"))
     if not np.array_equal(first, second):
         v.fail(
             "two calls with generators of the same seed",
             "the same indices",
             "different indices",
             "draw from rng (rng.choice / rng.integers), not np.random",
+        )
+    v.ok()
+    other = np.asarray(_call(v, fn, labels, 20, np.random.default_rng(6), what="seed 6"))
+    if np.array_equal(first, other):
+        v.fail(
+            "calls with generators of seeds 5 and 6",
+            "different indices",
+            "the same indices",
+            "the rng passed in is ignored (a generator with a fixed seed made inside?): draw"
+            " from rng itself",
         )
     v.ok()
     v.done()
