@@ -8,6 +8,8 @@ pair can be plugged in.
 
 from __future__ import annotations
 
+import warnings
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -60,11 +62,31 @@ class GAN(keras.Model):
         """Set one optimizer per network and the loss (a name in ``gankit.losses.LOSSES`` or a
         ``(d_loss_fn, g_loss_fn)`` pair). Extra keyword arguments (e.g. ``jit_compile=True``) go
         to ``keras.Model.compile``; no third, unused optimizer is created."""
+        replicas = self.distribute_strategy.num_replicas_in_sync
+        if replicas > 1 and kwargs.get("jit_compile"):
+            # Keras compiles the whole step, strategy.run included, as one XLA cluster on one
+            # device, which cannot reach the other replicas' variables; Keras's own "auto" turns
+            # XLA off under tf.distribute for the same reason.
+            warnings.warn(
+                f"jit_compile=True cannot run under a {replicas}-replica tf.distribute strategy "
+                "(XLA compiles one device); proceeding with jit_compile=False",
+                stacklevel=2,
+            )
+            kwargs["jit_compile"] = False
         super().compile(optimizer=None, **kwargs)
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
-        self.loss_name = loss if isinstance(loss, str) else "custom"
         self.d_loss_fn, self.g_loss_fn = losses_module.get_losses(loss)
+        if replicas > 1:
+            # Under a strategy, slot variables must be made here, in its scope, not lazily inside
+            # the replicated step (TensorFlow cannot create mirrored variables there).
+            with self.distribute_strategy.scope():
+                for optimizer, network in (
+                    (d_optimizer, self.discriminator),
+                    (g_optimizer, self.generator),
+                ):
+                    if not optimizer.built:
+                        optimizer.build(network.trainable_variables)
 
     def get_compile_config(self):
         # Optimizers and losses are objects the caller owns: after loading, call compile() again.
@@ -84,7 +106,20 @@ class GAN(keras.Model):
 
     # ------------------------------------------------------------------ the algorithm
     def sample_noise(self, batch_size):
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        """Draw ``(batch_size, latent_dim)`` standard-normal noise from the GAN's seed generator.
+
+        Under a ``tf.distribute`` strategy with several replicas, ``batch_size`` is this replica's
+        share: every replica draws the noise of the *global* batch from the shared seed state and
+        keeps its own rows (replica 0 the first ones), so the replicas together use exactly the
+        noise one device would draw for the global batch, and no two replicas use the same noise.
+        """
+        context = tf.distribute.get_replica_context()
+        if context is None or context.num_replicas_in_sync == 1:
+            return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        sizes = context.all_gather(tf.reshape(tf.cast(batch_size, "int32"), [1]), axis=0)
+        start = tf.reduce_sum(sizes[: context.replica_id_in_sync_group])
+        z = keras.random.normal((tf.reduce_sum(sizes), self.latent_dim), seed=self.seed_generator)
+        return z[start : start + batch_size]
 
     def d_step(self, real, z):
         """One discriminator update: push D(real) up and D(G(z)) down. Only D's weights move."""
@@ -121,6 +156,12 @@ class GAN(keras.Model):
         g_loss = self.g_step(self.sample_noise(batch_size))
         if self.ema_generator is not None:
             self.update_ema()
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        if replicas > 1:
+            # each replica's loss is its share of the global batch's loss (losses divide by the
+            # global batch size), and the trackers sum over replicas both the values and their
+            # counts: scaling by the replica count makes them report the global batch's loss
+            d_loss, g_loss = d_loss * replicas, g_loss * replicas
         self.trackers["d_loss"].update_state(d_loss)
         self.trackers["g_loss"].update_state(g_loss)
         self.trackers["d_real"].update_state(tf.sigmoid(real_logits))

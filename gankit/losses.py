@@ -2,8 +2,9 @@
 
 Each function takes logits (any shape whose first axis is the batch) and returns a scalar. Per-example
 values are averaged over non-batch axes and then with ``tf.nn.compute_average_loss``, which divides
-by the *global* batch size inside a ``tf.distribute`` strategy, so that summing gradients over
-replicas gives the same update as one device; outside a strategy it is the plain mean.
+by the *global* batch size inside a ``tf.distribute`` strategy (the sum of the replicas' batch
+sizes), so that summing losses or gradients over replicas gives the same value and update as one
+device; outside a strategy it is the plain mean.
 
 Identities used (sigmoid = D's probability): ``-log sigmoid(l) = softplus(-l)`` and
 ``-log(1 - sigmoid(l)) = softplus(l)``; both are computed stably from logits.
@@ -15,11 +16,22 @@ import tensorflow as tf
 
 
 def _average(per_element):
-    """Mean over non-batch axes, then the distribute-aware mean over the batch."""
+    """Mean over non-batch axes, then the distribute-aware mean over the batch.
+
+    With several replicas the global batch size is the sum of the replicas' sizes (an
+    all-reduce), not TensorFlow's default of this replica's size times the replica count, which
+    is wrong for a last batch that does not split evenly.
+    """
     per_element = tf.convert_to_tensor(per_element)
     if per_element.shape.rank is not None and per_element.shape.rank > 1:
         per_element = tf.reduce_mean(per_element, axis=list(range(1, per_element.shape.rank)))
-    return tf.nn.compute_average_loss(per_element)
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return tf.nn.compute_average_loss(per_element)
+    global_batch_size = context.all_reduce(
+        tf.distribute.ReduceOp.SUM, tf.shape(per_element, out_type="int64")[0]
+    )
+    return tf.nn.compute_average_loss(per_element, global_batch_size=global_batch_size)
 
 
 def discriminator_loss(real_logits, fake_logits):
