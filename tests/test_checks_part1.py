@@ -13,6 +13,20 @@ from gankit import checks, gans
 ops = keras.ops
 
 
+def unless(reference, case, broken):
+    """The reference answer, except on the inputs for which ``case(*args)`` holds: a stub that
+    reaches a check's one branch that no plausible answer reaches on its own."""
+
+    def answer(*args):
+        return broken(*args) if case(*args) else reference(*args)
+
+    return answer
+
+
+def all_zero(*args):
+    return all(np.all(np.asarray(a) == 0) for a in args)
+
+
 # --------------------------------------------------------------------------- discriminator_loss
 def d_loss_reference(real_logits, fake_logits):
     return ops.mean(ops.softplus(-real_logits)) + ops.mean(ops.softplus(fake_logits))
@@ -63,6 +77,17 @@ def d_loss_clipped(real_logits, fake_logits):  # probabilities clipped away from
     return ops.mean(-ops.log(real)) + ops.mean(-ops.log(1.0 - fake))
 
 
+def d_loss_batch_of_4(real_logits, fake_logits):  # divides by a hard-coded batch size
+    return (ops.sum(ops.softplus(-real_logits)) + ops.sum(ops.softplus(fake_logits))) / 4
+
+
+def d_loss_real_detached(real_logits, fake_logits):  # right value, no gradient into real logits
+    real_term = ops.stop_gradient(ops.mean(ops.softplus(-real_logits))) + 0.0 * ops.mean(
+        real_logits
+    )
+    return real_term + ops.mean(ops.softplus(fake_logits))
+
+
 def d_loss_numpy(real_logits, fake_logits):
     real, fake = np.asarray(real_logits), np.asarray(fake_logits)
     return np.logaddexp(0, -real).mean() + np.logaddexp(0, fake).mean()
@@ -86,6 +111,15 @@ def test_discriminator_loss_passes_reference(capsys):
         (d_loss_log_sigmoid, "overflows for a confident D"),
         (d_loss_epsilon, "caps the loss"),
         (d_loss_clipped, "caps the loss"),
+        (lambda r, f: d_loss_reference(r, f) + 1.0, "compare with -mean\\(log D\\(real\\)\\)"),
+        (lambda r, f: ops.minimum(d_loss_reference(r, f), 100.0), "softplus\\(l\\), on logits"),
+        (d_loss_batch_of_4, "average, do not sum"),
+        (d_loss_real_detached, "the real term must fall as D\\(real\\) rises"),
+        (
+            unless(d_loss_reference, all_zero, lambda r, f: d_loss_reference(r, f) + 1.0),
+            "the loss must depend only on the logits",
+        ),
+        (lambda r, f: "a loss", "returned something that is not a number"),
     ],
 )
 def test_discriminator_loss_names_the_mistake(answer, message):
@@ -130,6 +164,8 @@ def test_optimal_discriminator_passes_reference(capsys):
         (lambda p_data, p_g: p_g / (p_data + p_g), "numerator swapped"),
         (lambda p_data, p_g: np.mean(p_data / (p_data + p_g)), "work elementwise"),
         (lambda p_data, p_g: p_data / (p_data + p_g + 1.0), "D\\*\\(x\\) = p_data"),
+        (lambda p_data, p_g: p_data / (p_data + p_data), "check the denominator"),
+        (lambda p_data, p_g: (p_data / (p_data + p_g)).ravel(), "0.5 everywhere, shape \\(3, 4\\)"),
     ],
 )
 def test_optimal_discriminator_names_the_mistake(answer, message):
@@ -151,6 +187,16 @@ def g_loss_reference(fake_logits):
         (lambda fake: ops.softplus(-fake), "one number per batch"),
         (lambda fake: ops.mean(-ops.log(ops.sigmoid(fake))), "overflows for a confident D"),
         (lambda fake: ops.mean(-ops.log(ops.sigmoid(fake) + 1e-7)), "caps the loss"),
+        (lambda fake: g_loss_reference(fake) + 1.0, "G wants D to call its fakes real"),
+        (lambda fake: ops.minimum(g_loss_reference(fake), 50.0), "softplus\\(-l\\), on logits"),
+        (
+            lambda fake: ops.stop_gradient(g_loss_reference(fake)) + 0.0 * ops.mean(fake),
+            "a vanishing gradient here",
+        ),
+        (
+            unless(g_loss_reference, all_zero, lambda fake: g_loss_reference(fake) + 1.0),
+            "D cannot tell",
+        ),
     ],
 )
 def test_generator_loss_names_the_mistake(answer, message):
@@ -238,6 +284,46 @@ class OutsideTape(gans.GAN):  # G runs outside the tape: no gradient reaches it
         return g_loss
 
 
+class DoubledLoss(gans.GAN):  # right update, wrong value returned
+    def g_step(self, z):
+        return 2.0 * ReferenceGAN.g_step(self, z)
+
+
+class DiscriminatorOptimizer(gans.GAN):  # G's gradients applied by D's optimizer
+    def g_step(self, z):
+        with tf.GradientTape() as tape:
+            fake = self.generator(z, training=True)
+            g_loss = self.g_loss_fn(self.discriminator(fake, training=True))
+        grads = tape.gradient(g_loss, self.generator.trainable_weights)
+        self.d_optimizer.apply(grads, self.generator.trainable_weights)
+        return g_loss
+
+
+class NeverApplied(gans.GAN):  # the loss is computed, the gradients never applied
+    def g_step(self, z):
+        return self.g_loss_fn(self.discriminator(self.generator(z, training=True), training=True))
+
+
+class GradientAscent(gans.GAN):  # G climbs its own loss
+    def g_step(self, z):
+        with tf.GradientTape() as tape:
+            fake = self.generator(z, training=True)
+            g_loss = self.g_loss_fn(self.discriminator(fake, training=True))
+        grads = tape.gradient(g_loss, self.generator.trainable_weights)
+        self.g_optimizer.apply([-g for g in grads], self.generator.trainable_weights)
+        return g_loss
+
+
+class TwoSteps(gans.GAN):  # the right direction, twice as far
+    def g_step(self, z):
+        with tf.GradientTape() as tape:
+            fake = self.generator(z, training=True)
+            g_loss = self.g_loss_fn(self.discriminator(fake, training=True))
+        grads = tape.gradient(g_loss, self.generator.trainable_weights)
+        self.g_optimizer.apply([2.0 * g for g in grads], self.generator.trainable_weights)
+        return g_loss
+
+
 def test_generator_step_passes_reference(capsys):
     checks.check_generator_step(ReferenceGAN)
     assert capsys.readouterr().out == "✓ g_step: all 7 checks passed\n"
@@ -257,6 +343,11 @@ def test_library_generator_step_passes():
         (FreshNoise, "use the noise z passed to g_step"),
         (HardCodedLoss, "use self.g_loss_fn"),
         (OutsideTape, "G ran outside the GradientTape"),
+        (DoubledLoss, "return g_loss computed by self.g_loss_fn"),
+        (DiscriminatorOptimizer, "use self.g_optimizer for the generator's update"),
+        (NeverApplied, "G did not move"),
+        (GradientAscent, "G moved to make D \\*more\\* sure"),
+        (TwoSteps, "does not match the non-saturating loss"),
     ],
 )
 def test_generator_step_names_the_mistake(answer, message):
@@ -324,6 +415,10 @@ def test_upsample_block_passes_reference(capsys):
             ),
             "after the transposed convolution",
         ),
+        (
+            lambda x, f: layers.Flatten()(upsample_reference(x, f)),
+            "a Conv2DTranspose with strides=2 and padding='same' doubles the side",
+        ),
     ],
 )
 def test_upsample_block_names_the_mistake(answer, message):
@@ -336,7 +431,8 @@ def test_dcgan_generator_passes_reference_and_library(capsys):
 
     checks.check_dcgan_generator(generator_reference)
     checks.check_dcgan_generator(lambda latent: models.dcgan_generator(latent, (28, 28, 1), 32))
-    assert capsys.readouterr().out.count("✓ dcgan_generator: all 5 checks passed") == 2
+    checks.check_dcgan_generator(nested_generator)
+    assert capsys.readouterr().out.count("✓ dcgan_generator: all 5 checks passed") == 3
 
 
 def _generator_with(activation, side=7):
@@ -355,6 +451,30 @@ def mlp_generator(latent_dim):  # right shape, range and BatchNorm, but no convo
     return keras.Model(z, layers.Activation("tanh")(layers.Reshape((28, 28, 1))(h)))
 
 
+def generator_without_batchnorm(latent_dim):
+    z = keras.Input((latent_dim,))
+    h = layers.Reshape((7, 7, 16))(layers.Dense(7 * 7 * 16, activation="relu")(z))
+    for filters in (16, 8):
+        h = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", activation="relu")(h)
+    return keras.Model(z, layers.Conv2D(1, 3, padding="same", activation="tanh")(h))
+
+
+def nested_generator(latent_dim):  # blocks as nested Sequential models: a right answer too
+    def block(filters):
+        return keras.Sequential(
+            [
+                layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False),
+                layers.BatchNormalization(),
+                layers.ReLU(),
+            ]
+        )
+
+    z = keras.Input((latent_dim,))
+    h = layers.Reshape((7, 7, 16))(layers.Dense(7 * 7 * 16)(z))
+    h = block(8)(block(16)(h))
+    return keras.Model(z, layers.Conv2D(1, 3, padding="same", activation="tanh")(h))
+
+
 def one_block_generator(latent_dim):  # 14 -> 28 with one block: a dense layer makes 14x14
     z = keras.Input((latent_dim,))
     h = layers.Reshape((14, 14, 8))(layers.Dense(14 * 14 * 8)(z))
@@ -367,6 +487,11 @@ def one_block_generator(latent_dim):  # 14 -> 28 with one block: a dense layer m
     [
         (mlp_generator, "an MLP generator"),
         (one_block_generator, "two of your upsample_block"),
+        (generator_without_batchnorm, "build the blocks with your upsample_block"),
+        (
+            lambda latent_dim: generator_reference(100),
+            "start from keras.Input\\(\\(latent_dim,\\)\\)",
+        ),
         (_generator_with("sigmoid"), "use tanh"),
         (_generator_with(None), "activation='tanh'"),
         (_generator_with("tanh", side=8), "output shape"),

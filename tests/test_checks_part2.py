@@ -40,6 +40,18 @@ def test_least_squares_passes_reference(capsys):
         (ls_d, lambda f: ops.mean(ops.square(f - 1.0)), "factor 1/2 is missing"),
         (ls_d, lambda f: ls_g(ops.sigmoid(f)), "no sigmoid"),
         (ls_d, lambda f: 0.5 * np.mean((np.asarray(f) - 1.0) ** 2), "left TensorFlow"),
+        (lambda r, f: ls_d(r, f) + 1.0, ls_g, "D pulls real scores to 1"),
+        (
+            lambda r, f: ls_d(r, f) + 0.5 * ops.cast(ops.all(f == 0), "float32"),
+            ls_g,
+            "every score is on its target",
+        ),
+        (ls_d, lambda f: ls_g(f) + 1.0, "G pulls its fake scores to the \\*real\\* target 1"),
+        (
+            ls_d,
+            lambda f: ops.stop_gradient(ls_g(f)) + 0.0 * ops.mean(f),
+            "gradient of the G loss when D scores every fake -8",
+        ),
     ],
 )
 def test_least_squares_names_the_mistake(d_fn, g_fn, message):
@@ -108,6 +120,23 @@ def test_evaluation_checks_pass_references(capsys):
     ("answer", "message"),
     [
         (lambda p: float(np.log(is_reference(p))), "log of the score"),
+        (lambda p: is_reference(p) + 1.0, "IS = exp\\(mean_x"),
+        (
+            lambda p: float(
+                np.exp((p.mean(0) * (np.log(p.mean(0) + 1e-12) - np.log(p + 1e-12))).sum(1).mean())
+            ),
+            "the KL is reversed",
+        ),
+        (
+            lambda p: float(np.exp((p * (np.log(p) - np.log(p.mean(0)))).sum(1).mean())),
+            "0 \\* log 0 is NaN",
+        ),
+        (
+            lambda p: float(np.exp((p * (np.log(p + 1e-12) - np.log(p.mean(0)))).sum(1).mean())),
+            "0 \\* log 0 is NaN",
+        ),
+        (lambda p: 9.0 if len(p) == 200 else is_reference(p), "spread evenly over 10 classes"),
+        (lambda p: 2.0 if len(p) == 50 else is_reference(p), "a collapsed generator"),
         (
             lambda p: float(np.exp((p * (np.log(p + 1e-12) - np.log(p + 1e-12))).sum(1).mean())),
             "must be the \\*marginal\\*",
@@ -129,6 +158,8 @@ def test_inception_score_names_the_mistake(answer, message):
         ),
         (lambda s, t: np.sqrt(((s[:, None] - t[None]) ** 2).sum(-1)).min(0), "axis=1, not axis=0"),
         (lambda s, t: np.sqrt(((s[:, None] - t[None]) ** 2).sum(-1)).min(1), "flatten"),
+        (lambda s, t: nn_reference(s, t)[:, None], "one distance per sample"),
+        (lambda s, t: nn_reference(s, t) + 1.0, "Euclidean distance: sqrt"),
     ],
 )
 def test_nearest_neighbour_names_the_mistake(answer, message):
@@ -154,6 +185,14 @@ def test_log_uniform_passes_reference(capsys):
         (lambda lo, hi, n, rng: np.exp(rng.uniform(np.log10(lo), np.log10(hi), n)), "log bases"),
         (lambda lo, hi, n, rng: np.exp(np.random.uniform(np.log(lo), np.log(hi), n)), "rng"),
         (lambda lo, hi, n, rng: log_uniform(lo, hi, n - 1, rng), "shape"),
+        (
+            lambda lo, hi, n, rng: np.exp(rng.uniform(np.log(lo) - 1, np.log(hi), size=n)),
+            "draw u uniform in \\[log\\(low\\), log\\(high\\)\\]",
+        ),
+        (
+            lambda lo, hi, n, rng: lo + (hi - lo) * rng.uniform(size=n) ** 2,
+            "each decade gets the same share",
+        ),
     ],
 )
 def test_log_uniform_names_the_mistake(answer, message):
@@ -186,6 +225,11 @@ def test_keep_best_passes_reference(capsys):
         (lambda r, k, m: r[r.status == "ok"].sort_values(m).head(k).to_dict(), "DataFrame"),
         (keep_best_in_place, "sort a copy"),
         (lambda r, k, m: keep_best(r, k, "fid"), "ranked by 'fid' whatever the metric"),
+        (lambda r, k, m: keep_best(r, k, "learning_rate"), "sort by the metric ascending"),
+        (
+            lambda r, k, m: pd.concat([keep_best(r, len(r), m), r[r.status != "ok"]]).head(k),
+            "none of the diverged",
+        ),
         (  # right for the FID, something else for any other metric
             lambda r, k, m: keep_best(r, k, m) if m == "fid" else keep_best(r, k, m).iloc[::-1],
             "rank by the column named",
@@ -230,6 +274,17 @@ def test_normalisation_passes_reference(capsys):
         (normalise, lambda x, m: (np.asarray(x) + 1) * m / 2, "clip"),
         (normalise, lambda x, m: np.asarray(x) * m, "invert both steps"),
         (normalise, lambda x, m: denormalise(x, 255), "denormalise ignores max_value"),
+        (lambda p, m: normalise(p, m).ravel(), denormalise, "shape \\(1, 5\\)"),
+        (
+            lambda p, m: (np.asarray(p, "float32") / 128 - 1).astype("float32"),
+            denormalise,
+            "x / \\(max_value / 2\\) - 1",
+        ),
+        (
+            normalise,
+            lambda x, m: denormalise(x, m) if m == 255 else denormalise(x, m) / 2,
+            "clipped to \\[0, max_value\\]",
+        ),
         (
             normalise,
             lambda x, m: np.clip((np.asarray(x, "float32") + 1) * (m / 2), 0, 255),
@@ -268,6 +323,12 @@ def first_rows(labels, n, rng):
     return np.resize(np.concatenate(per_class), n)
 
 
+def sqrt_weights(labels, n, rng):  # weights 1 / sqrt(class size): less imbalanced, not balanced
+    classes, counts = np.unique(labels, return_counts=True)
+    weights = 1.0 / np.sqrt(counts[np.searchsorted(classes, labels)])
+    return rng.choice(len(labels), size=n, p=weights / weights.sum())
+
+
 def class_blocks(labels, n, rng):  # right shares, drawn from rng, but class after class
     classes = np.unique(labels)
     return np.concatenate(
@@ -286,6 +347,8 @@ def class_blocks(labels, n, rng):  # right shares, drawn from rng, but class aft
         (lambda y, n, rng: balanced_indices(y, n, np.random.default_rng()), "rng"),
         (lambda y, n, rng: balanced_indices(y, n, rng).astype(float), "integer array"),
         (first_rows, "not always its first"),
+        (lambda y, n, rng: balanced_indices(y, n, rng) + 1, "in \\[0, 550\\)"),
+        (sqrt_weights, "pick a class uniformly"),
     ],
 )
 def test_balanced_indices_names_the_mistake(answer, message):

@@ -105,8 +105,10 @@ def _call(verdict, fn, *args, what):
         raise AssertionError(message) from exc
 
 
-def _scalar(verdict, value, what):
-    """A learner's loss as a Python float; anything but one number is a named failure."""
+def _scalar(verdict, value, what, nonfinite_hint=None):
+    """A learner's loss as a Python float; anything but one number is a named failure.
+    ``nonfinite_hint`` names the likely cause of an infinite or NaN value (by default: a log of a
+    sigmoid that overflowed, the usual cause in a GAN loss)."""
     try:
         array = np.asarray(keras.ops.convert_to_numpy(value), dtype="float64")
     except Exception:  # noqa: BLE001 - any unconvertible object gets the same message
@@ -124,7 +126,8 @@ def _scalar(verdict, value, what):
             f"returned a non-finite value on {what}",
             "a finite number",
             result,
-            "log(sigmoid(l)) or log(1 - sigmoid(l)) overflows for a confident D (sigmoid(40)"
+            nonfinite_hint
+            or "log(sigmoid(l)) or log(1 - sigmoid(l)) overflows for a confident D (sigmoid(40)"
             " rounds to 1 in float32): write -log sigmoid(l) = softplus(-l) and"
             " -log(1 - sigmoid(l)) = softplus(l), which never overflow",
         )

@@ -78,18 +78,6 @@ def check_discriminator_loss(fn):
         )
     v.ok()
 
-    what = "confidently wrong logits (real -40, -100; fake 40, 100)"
-    wrong = _scalar(v, _call(v, fn, -_CONFIDENT, _CONFIDENT, what=what), what)
-    right_wrong = 2 * float(_softplus(_CONFIDENT).mean())
-    if not _close(wrong, right_wrong):
-        mistake = "-log sigmoid(l) = softplus(-l) and -log(1 - sigmoid(l)) = softplus(l), on logits"
-        if wrong < 40:
-            mistake = _CAPPED
-        v.fail(
-            f"a D that is {what}", f"{right_wrong:.4f} (it grows with the logits)", wrong, mistake
-        )
-    v.ok()
-
     doubled = _scalar(
         v,
         _call(v, fn, np.tile(_REAL, (2, 1)), np.tile(_FAKE, (2, 1)), what="a doubled batch"),
@@ -101,6 +89,18 @@ def check_discriminator_loss(fn):
             f"the same loss as for 4: {right:.4f}",
             doubled,
             "the loss depends on the batch size: average, do not sum",
+        )
+    v.ok()
+
+    what = "confidently wrong logits (real -40, -100; fake 40, 100)"
+    wrong = _scalar(v, _call(v, fn, -_CONFIDENT, _CONFIDENT, what=what), what)
+    right_wrong = 2 * float(_softplus(_CONFIDENT).mean())
+    if not _close(wrong, right_wrong):
+        mistake = "-log sigmoid(l) = softplus(-l) and -log(1 - sigmoid(l)) = softplus(l), on logits"
+        if wrong < 40:
+            mistake = _CAPPED
+        v.fail(
+            f"a D that is {what}", f"{right_wrong:.4f} (it grows with the logits)", wrong, mistake
         )
     v.ok()
 
@@ -255,7 +255,8 @@ def check_generator_step(gan_class):
     flag.seen.clear()  # building the models called the flags with training=None
     flag_d.seen.clear()
     d_before = [w.copy() for w in discriminator.get_weights()]
-    loss = _scalar(v, _call(v, gan.g_step, tf.constant(z), what="one step on stub networks"), "")
+    what = "one step on stub networks"
+    loss = _scalar(v, _call(v, gan.g_step, tf.constant(z), what=what), what)
 
     # G(z) = b = (0.5, -1) for both samples, so the logit is 1*0.5 + 2*(-1) + 0.25 = -1.25.
     logit = 0.5 - 2.0 + 0.25
@@ -343,7 +344,8 @@ def check_generator_step(gan_class):
         g_optimizer=keras.optimizers.SGD(lr),
         loss=(losses.discriminator_loss, losses.minimax_generator_loss),
     )
-    loss = _scalar(v, _call(v, gan.g_step, tf.constant(z), what="the minimax loss"), "")
+    what = "the minimax loss"
+    loss = _scalar(v, _call(v, gan.g_step, tf.constant(z), what=what), what)
     if not _close(loss, -float(_softplus(logit))):
         v.fail(
             "the loss after compile(loss='minimax'-style pair)",

@@ -131,37 +131,45 @@ def check_inception_score(fn):
     """Check ``fn(probabilities) -> float``: ``exp(mean over samples of KL(p(y|x) || p(y)))``
     with ``p(y)`` the mean of the rows, for class-probability rows that sum to 1."""
     v = _Verdict("inception_score")
+    nan_hint = (
+        "0 * log 0 is NaN for a class with probability 0: guard both logs (of p(y|x) and of"
+        " p(y)) with a small epsilon, or use scipy.special.rel_entr"
+    )
+
+    def score(p):
+        marginal = p.mean(0)
+        return float(np.exp((p * (np.log(p + 1e-12) - np.log(marginal + 1e-12))).sum(1).mean()))
+
+    def mistake_for(got, p):
+        marginal = p.mean(0)
+        reversed_kl = (marginal * (np.log(marginal + 1e-12) - np.log(p + 1e-12))).sum(1).mean()
+        if _close(got, math.log(score(p)), 1e-3):
+            return "that is the log of the score: take exp of the mean KL"
+        if _close(got, 1.0, 1e-3):
+            return "p(y) must be the *marginal*: the mean of all rows, not each row itself"
+        if _close(got, float(np.exp(reversed_kl)), 1e-3):
+            return "the KL is reversed: KL(p(y|x) || p(y)) weights by p(y|x)"
+        return "IS = exp(mean_x sum_y p(y|x) (log p(y|x) - log p(y))), p(y) = mean of the rows"
+
+    # Random rows first: no probability is 0 there, so every formula gives a finite number and a
+    # wrong one can be named.
+    p = np.random.default_rng(0).dirichlet(np.ones(4), size=100)
+    what = "100 random rows over 4 classes"
+    got = _scalar(v, _call(v, fn, p, what=what), what, nan_hint)
+    if not _close(got, score(p), 1e-3):
+        v.fail(what, score(p), got, mistake_for(got, p))
+    v.ok()
     confident = np.eye(10)[np.arange(200) % 10]
-    got = _scalar(v, _call(v, fn, confident, what="confident, all ten classes"), "")
+    what = "200 confident predictions spread evenly over 10 classes"
+    got = _scalar(v, _call(v, fn, confident, what=what), what, nan_hint)
     if not _close(got, 10.0, 1e-3):
-        mistake = "IS = exp(mean_x sum_y p(y|x) (log p(y|x) - log p(y))), p(y) = mean of the rows"
-        if _close(got, math.log(10), 1e-3):
-            mistake = "that is the log of the score: take exp of the mean KL"
-        elif got < 1.5:
-            mistake = "p(y) must be the *marginal*: the mean of all rows, not each row itself"
-        v.fail("200 confident predictions spread evenly over 10 classes", 10.0, got, mistake)
+        v.fail(what, 10.0, got, mistake_for(got, confident))
     v.ok()
     one_class = np.eye(10)[np.zeros(50, int)]
-    got = _scalar(v, _call(v, fn, one_class, what="one class only"), "")
+    what = "every sample confidently the same class (a collapsed generator)"
+    got = _scalar(v, _call(v, fn, one_class, what=what), what, nan_hint)
     if not _close(got, 1.0, 1e-3):
-        v.fail(
-            "every sample confidently the same class (a collapsed generator)",
-            1.0,
-            got,
-            "guard log(0) with a small epsilon inside the log, not outside the sum",
-        )
-    v.ok()
-    rng = np.random.default_rng(0)
-    p = rng.dirichlet(np.ones(4), size=100)
-    marginal = p.mean(0)
-    expected = float(np.exp((p * (np.log(p) - np.log(marginal))).sum(1).mean()))
-    got = _scalar(v, _call(v, fn, p, what="random probability rows"), "")
-    if not _close(got, expected, 1e-3):
-        reversed_kl = float(np.exp((marginal * (np.log(marginal) - np.log(p))).sum(1).mean()))
-        mistake = "average the KL over samples, then take exp"
-        if _close(got, reversed_kl, 1e-3):
-            mistake = "the KL is reversed: KL(p(y|x) || p(y)) weights by p(y|x)"
-        v.fail("100 random rows over 4 classes", expected, got, mistake)
+        v.fail(what, 1.0, got, mistake_for(got, one_class))
     v.ok()
     v.done()
 
