@@ -86,6 +86,9 @@ def build_parser():
     check.add_argument("--all", action="store_true", help="also run cells after the last check")
     check.add_argument("--csv", type=Path, help="also write the grades to this CSV file")
     check.add_argument("--timeout", type=_positive_int, default=600, help="seconds per cell")
+    check.add_argument(
+        "--solutions", type=Path, help="folder of the solution notebooks (default: the kit's)"
+    )
     return parser
 
 
@@ -286,6 +289,7 @@ def sample(args):
 
 def exercises(args):
     from gankit import exercises as ex
+    from gankit.files import atomic_path
 
     if args.action == "build":
         try:
@@ -305,17 +309,28 @@ def exercises(args):
             raise CLIError(f"notebooks: {path} is not a notebook (.ipynb) or a folder")
     if not paths:
         raise CLIError(f"notebooks: no .ipynb files in {', '.join(map(str, args.notebooks))}")
+    for path in paths:  # every file's lesson and solution, before any kernel starts
+        try:
+            ex.solution_for(path, args.solutions)
+        except ex.ExerciseError as exc:
+            raise CLIError(str(exc)) from None
+    if args.csv and not args.csv.parent.resolve().is_dir():
+        raise CLIError(f"--csv: the folder {args.csv.parent} does not exist")
     rows = []
     for path in paths:
         print(path, flush=True)
+        shown = None  # a detail shared by several exercises (an unreadable file) is shown once
         try:
-            results = ex.grade(path, run_all=args.all, timeout=args.timeout)
+            results = ex.grade(
+                path, run_all=args.all, timeout=args.timeout, solutions=args.solutions
+            )
         except ex.ExerciseError as exc:
             raise CLIError(str(exc)) from None
         for r in results:
             print(f"  {r.exercise.id:<5} {r.exercise.name:<24} {r.status}", flush=True)
-            for line in r.detail.splitlines():
+            for line in r.detail.splitlines() if r.detail != shown else ["(as above)"]:
                 print(f"        {line}")
+            shown = r.detail or None
             rows.append((str(path), r.exercise.id, r.exercise.name, r.status, r.detail))
     statuses = [row[3] for row in rows]
     print(
@@ -325,10 +340,13 @@ def exercises(args):
     if args.csv:
         import csv
 
-        with open(args.csv, "w", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(["notebook", "exercise", "name", "status", "detail"])
-            writer.writerows(rows)
+        try:
+            with atomic_path(args.csv) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
+                writer = csv.writer(f)
+                writer.writerow(["notebook", "exercise", "name", "status", "detail"])
+                writer.writerows(rows)
+        except OSError as exc:  # the previous file, if any, is left as it was
+            raise CLIError(f"--csv: cannot write {args.csv} ({exc.strerror or exc})") from None
     return 0 if all(s == "passed" for s in statuses) else 1
 
 

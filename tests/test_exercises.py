@@ -3,9 +3,12 @@
 Some tests start a Jupyter kernel and run the first cells of a notebook (about 10-25 s each).
 """
 
+import ast
+import csv
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -31,7 +34,10 @@ def student_path(solution):
 
 
 def test_there_are_solution_notebooks():
-    assert len(SOLUTIONS) >= 3
+    """Lessons 1 to 7, one solution notebook each, each with one to three exercises."""
+    assert [ex.notebook_number(p) for p in SOLUTIONS] == [1, 2, 3, 4, 5, 6, 7]
+    for path in SOLUTIONS:
+        assert 1 <= len(ex.find_exercises(read(path), ex.notebook_number(path))) <= 3, path.name
 
 
 def test_committed_student_copies_are_current(tmp_path):
@@ -247,3 +253,292 @@ def test_grading_a_missing_file_is_a_one_line_error(tmp_path):
     run = gankit_cli("exercises", "check", str(tmp_path / "nope.ipynb"))
     assert run.returncode == 2
     assert run.stderr.strip().count("\n") == 0 and "is not a notebook" in run.stderr
+
+
+# --- The grader against attacks: a synthetic lesson 9 built from real exercises -------------------
+
+# (exercise name, solution notebook it comes from), in the order of lesson 9
+DEMO = [
+    ("optimal_discriminator", "01"),  # 9.1
+    ("log_uniform", "06"),  # 9.2
+    ("inception_score", "05"),  # 9.3
+    ("nearest_neighbour_distance", "05"),  # 9.4
+    ("logit_gradients", "04"),  # 9.5
+    ("generator_loss", "02"),  # 9.6
+    ("upsample_block", "03"),  # 9.7
+    ("discriminator_loss", "01"),  # 9.8
+    ("keep_best", "06"),  # 9.9
+    ("normalisation", "07"),  # 9.10
+    ("balanced_indices", "07"),  # 9.11
+    ("least_squares_losses", "04"),  # 9.12
+]
+SETUP = "import keras\nimport numpy as np\nfrom keras import layers\n\nfrom gankit import checks"
+
+
+def _real_exercise(name, lesson):
+    path = next(NOTEBOOKS.glob(f"{lesson}_*.ipynb"))
+    nb = read(path)
+    for exercise in ex.find_exercises(nb, int(lesson)):
+        if exercise.name == name:
+            return nb.cells[exercise.cell].source, nb.cells[exercise.check_cell].source
+    raise LookupError(name)
+
+
+@pytest.fixture(scope="module")
+def demo_lesson(tmp_path_factory):
+    """A solution notebook 09_demo.ipynb in its own folder, and its student copy."""
+    folder = tmp_path_factory.mktemp("solutions")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(SETUP)]
+    for name, lesson in DEMO:
+        answer, check = _real_exercise(name, lesson)
+        nb.cells += [nbformat.v4.new_code_cell(answer), nbformat.v4.new_code_cell(check)]
+    nbformat.write(nb, folder / "09_demo.ipynb")
+    return folder, nb, ex.student_copy(nb, "09_demo.ipynb")
+
+
+def _answer(solution, k):
+    """The reference answer of exercise 9.k, markers removed."""
+    cell = [c for c in solution.cells if ex.BEGIN in c.source][k - 1]
+    lines = cell.source.split("\n")
+    return "\n".join(x for x in lines if x.strip() not in (ex.BEGIN, ex.END))
+
+
+WRONG = {  # exercise -> a wrong answer (each fails its real check)
+    1: "def optimal_discriminator(p_data, p_g):\n    return p_g / (p_data + p_g)",
+    2: "def log_uniform(low, high, n, rng):\n    return rng.uniform(low, high, size=n)",
+    3: "def inception_score(probabilities):\n    return 1.0",
+    4: "def nearest_neighbour_distance(samples, train):\n    return np.zeros(len(samples))",
+    5: "def minimax_slope(logits):\n    return logits\n\n\n"
+    "def non_saturating_slope(logits):\n    return logits",
+    6: "def generator_loss(fake_logits):\n    return keras.ops.mean(fake_logits)",
+    10: "def normalise(pixels, max_value=255.0):\n    return np.asarray(pixels, 'float32')\n\n\n"
+    "def denormalise(images, max_value=255.0):\n    return images",
+}
+FORGE_ALL = (  # patch the verdict class of every loaded gankit module: no check can fail
+    "import sys\n"
+    "for _m in list(sys.modules.values()):\n"
+    "    if getattr(_m, '__name__', '').startswith('gankit') and hasattr(_m, '_Verdict'):\n"
+    "        _m._Verdict.fail = lambda *a, **k: None\n"
+)
+FAKE_CHECKS = (  # rebind the name `checks` to an object whose every check prints a pass
+    "class _Fake:\n"
+    "    def __getattr__(self, name):\n"
+    "        return lambda *a, **k: print(f'✓ {name}: all 9 checks passed')\n\n\n"
+    "checks = _Fake()\n"
+)
+
+
+def _attack_submission(student, solution):
+    """The student copy filled in with one attack (or an honest answer) per exercise."""
+    nb = nbformat.from_dict(student)
+    answers = {
+        c.metadata["gankit"]["exercise"]: c
+        for c in nb.cells
+        if "exercise" in c.metadata.get("gankit", {})
+    }
+    check_cells = {
+        c.metadata["gankit"]["check"]: c
+        for c in nb.cells
+        if "check" in c.metadata.get("gankit", {})
+    }
+    for k in (*WRONG, 7, 8, 9, 12):
+        answers[f"9.{k}"].source = WRONG.get(k) or _answer(solution, k)
+    # 1. a failing exercise's check cell deleted
+    nb.cells.remove(check_cells["9.1"])
+    # 2. the check cell replaced by a printed pass
+    check_cells["9.2"].source = 'print("✓ log_uniform: all 3 checks passed")'
+    # 3. the check rebound in the answer cell; the module's verdict class patched; `checks` rebound
+    answers["9.3"].source += "\n\nchecks.check_inception_score = lambda f: print('✓ passed')"
+    answers["9.4"].source += "\n\n" + FORGE_ALL
+    answers["9.5"].source += "\n\n" + FAKE_CHECKS
+    # 4. the check called on a correct reference instead of the learner's answer; the call removed
+    answers[
+        "9.6"
+    ].source += (
+        "\n\n\ndef reference(logits):\n    return keras.ops.mean(keras.ops.softplus(-logits))"
+    )
+    check_cells["9.6"].source = "checks.check_generator_loss(reference)"
+    check_cells["9.7"].source = "pass"
+    # honest: 9.8 with a reformatted check cell, 9.9 and 9.12 untouched; 9.11 left as the stub
+    check_cells[
+        "9.8"
+    ].source = "# my comment\nchecks.check_discriminator_loss(  discriminator_loss )\n"
+    # a wrong answer that prints a pass itself
+    answers["9.10"].source += "\n\nprint('✓ normalisation: all 4 checks passed')"
+    return nb
+
+
+def test_the_grader_resists_forged_passes(demo_lesson, tmp_path):
+    """One kernel run: every attack on the verdict fails, honest answers pass, and broken files
+    in the same folder are reported without stopping the others."""
+    solutions, solution, student = demo_lesson
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    nbformat.write(_attack_submission(student, solution), folder / "09_alice.ipynb")
+    (folder / "09_bob.ipynb").write_text("this is not JSON")
+    (folder / "09_carol.ipynb").write_text("")
+    (folder / "09_dave.ipynb").write_text('{"cells": 3}')
+    grades = tmp_path / "grades.csv"
+    start = time.perf_counter()
+    run = gankit_cli(
+        "exercises", "check", str(folder), "--solutions", str(solutions), "--csv", str(grades)
+    )
+    print(f"graded in {time.perf_counter() - start:.1f} s")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
+    rows = list(csv.DictReader(grades.open()))
+    alice = {r["exercise"]: r for r in rows if r["notebook"].endswith("09_alice.ipynb")}
+    status = {k: r["status"] for k, r in alice.items()}
+    assert status == {
+        "9.1": "failed",
+        "9.2": "failed",
+        "9.3": "failed",
+        "9.4": "failed",
+        "9.5": "failed",
+        "9.6": "failed",
+        "9.7": "failed",
+        "9.8": "passed",
+        "9.9": "passed",
+        "9.10": "failed",
+        "9.11": "not attempted",
+        "9.12": "passed",
+    }, run.stdout
+    detail = {k: r["detail"] for k, r in alice.items()}
+    assert (
+        "check cell `checks.check_optimal_discriminator(optimal_discriminator)` is missing"
+        in detail["9.1"]
+    )
+    for k in ("9.2", "9.6", "9.7"):
+        assert "was edited" in detail[k], detail[k]
+    assert (
+        "its grader check: failed" in detail["9.2"] and "its grader check: failed" in detail["9.6"]
+    )
+    assert "its grader check: passed" in detail["9.7"]  # a right answer, but the cell was edited
+    # the forged passes fail with the real check's message about the wrong answer
+    for k in ("9.3", "9.4", "9.5", "9.10"):
+        assert "expected" in detail[k] and "got" in detail[k], (k, detail[k])
+    # the broken files: every exercise failed, with the reason, and alice was still graded
+    for name, reason in [
+        ("09_bob.ipynb", "NotJSONError"),
+        ("09_carol.ipynb", "the file is empty"),
+        ("09_dave.ipynb", "not a readable notebook"),
+    ]:
+        mine = [r for r in rows if r["notebook"].endswith(name)]
+        assert len(mine) == len(DEMO) and {r["status"] for r in mine} == {"failed"}, name
+        assert all(reason in r["detail"] for r in mine), mine[0]
+    assert f"3 passed, {len(DEMO) * 4 - 4} failed, 1 not attempted" in run.stdout
+
+
+def test_the_grader_calls_each_check_on_objects_the_answer_defines():
+    """The grader passes the argument text of the solution's check cell; for every real exercise
+    those are names the answer cell defines (so the learner's objects, not a reference)."""
+    for path in SOLUTIONS:
+        nb = read(path)
+        for exercise in ex.find_exercises(nb, ex.notebook_number(path)):
+            check = nb.cells[exercise.check_cell].source
+            arguments = ex._check_arguments(check, exercise.name, path.name)
+            used = {n.id for n in ast.walk(ast.parse(arguments)) if isinstance(n, ast.Name)}
+            tree = ast.parse(nb.cells[exercise.cell].source)
+            defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+            assert used and used <= defined, (exercise.id, arguments, defined)
+
+
+def test_check_cells_are_compared_as_code():
+    source = "# NBVAL_CHECK_OUTPUT\nchecks.check_keep_best(keep_best)"
+    assert ex._same_code(source, "checks.check_keep_best( keep_best )  # mine\n\n")
+    for edited in (
+        "pass",
+        "checks.check_keep_best(reference)",
+        "print('✓')",
+        "checks.check_keep_best(keep_best",
+    ):
+        assert not ex._same_code(source, edited), edited
+
+
+def main_cli(capsys, *args):
+    """Run the CLI in this process; (exit status, stdout, stderr)."""
+    from gankit import cli
+
+    status = cli.main(list(args))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.fixture
+def no_kernel(monkeypatch):
+    """Grading that must not get as far as starting a kernel."""
+
+    def grade(*args, **kwargs):
+        raise AssertionError("a kernel was started")
+
+    monkeypatch.setattr(ex, "grade", grade)
+
+
+def test_grading_arguments_are_checked_before_any_kernel(demo_lesson, tmp_path, capsys, no_kernel):
+    solutions, _, student = demo_lesson
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    nbformat.write(student, folder / "09_alice.ipynb")
+    cases = [
+        (["--solutions", str(tmp_path / "nowhere")], "is not a folder; pass --solutions"),
+        (["--solutions", str(NOTEBOOKS)], "no solution notebook for lesson 9 (09_*.ipynb) in"),
+        (
+            ["--solutions", str(solutions), "--csv", str(tmp_path / "no" / "g.csv")],
+            "--csv: the folder",
+        ),
+    ]
+    assert not list(NOTEBOOKS.glob("09_*.ipynb"))
+    cases.append(([], f"no solution notebook for lesson 9 (09_*.ipynb) in {ex.KIT_NOTEBOOKS}"))
+    for extra, message in cases:
+        status, out, err = main_cli(capsys, "exercises", "check", str(folder), *extra)
+        assert status == 2 and message in err and err.count("\n") == 1, (extra, err)
+    (folder / "notes.ipynb").write_text("{}")  # a stray file in a folder of submissions
+    status, out, err = main_cli(
+        capsys, "exercises", "check", str(folder), "--solutions", str(solutions)
+    )
+    assert status == 2 and "notes.ipynb: expected a name starting with the lesson number" in err
+
+
+def test_the_grades_csv_is_written_atomically(demo_lesson, tmp_path, capsys, monkeypatch):
+    solutions, solution, _ = demo_lesson
+    exercises = ex.find_exercises(solution, 9)[:2]
+    submission = tmp_path / "09_alice.ipynb"
+    submission.write_text("")
+    canned = [ex.Result(exercises[0], "passed"), ex.Result(exercises[1], "failed", "no\nway")]
+    monkeypatch.setattr(ex, "grade", lambda *a, **k: canned)
+    grades = tmp_path / "grades.csv"
+    args = (
+        "exercises",
+        "check",
+        str(submission),
+        "--solutions",
+        str(solutions),
+        "--csv",
+        str(grades),
+    )
+    status, out, _ = main_cli(capsys, *args)
+    assert status == 1 and "1 passed, 1 failed, 0 not attempted" in out
+    rows = list(csv.DictReader(grades.open()))
+    assert [(r["exercise"], r["status"], r["detail"]) for r in rows] == [
+        ("9.1", "passed", ""),
+        ("9.2", "failed", "no\nway"),
+    ]
+    before = grades.read_bytes()
+
+    class Failing:  # the disk fills up after the header
+        def __init__(self, f):
+            self.f = f
+
+        def writerow(self, row):
+            self.f.write(",".join(row) + "\n")
+
+        def writerows(self, rows):
+            self.f.write("half a row")
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(csv, "writer", Failing)
+    status, _, err = main_cli(capsys, *args)
+    assert status == 2 and "--csv: cannot write" in err and "No space left" in err
+    assert grades.read_bytes() == before, "a failed write must leave the previous grades"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["09_alice.ipynb", "grades.csv"]
