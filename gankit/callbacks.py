@@ -206,6 +206,7 @@ class Checkpoint(keras.callbacks.Callback):
             return
         self.history.append(logs)
         if (epoch + 1) % self.every == 0:
-            seconds = self.spent + (time.perf_counter() - self.start if self.start else 0.0)
+            elapsed = 0.0 if self.start is None else time.perf_counter() - self.start
+            seconds = self.spent + elapsed
             notes = {**self.notes, "history": self.history, "train_seconds": seconds}
             checkpoints.save(self.model, self.directory, epoch + 1, notes=notes)

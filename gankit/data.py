@@ -132,7 +132,10 @@ def load_digits(split="train", seed=0, test_fraction=0.2):
 
 def _network_error(exc):
     """The network error behind ``exc`` (following its causes), or ``None``. Keras re-raises a
-    failed download's ``URLError`` as a plain ``Exception``, so the chain is searched."""
+    failed download's ``URLError`` as a plain ``Exception``, so the chain is searched. A plain
+    ``OSError`` counts only with a network errno (unreachable, timed out): without one it is
+    more likely a disk problem (no space, no permission in the cache folder)."""
+    import errno
     import http.client
     import socket
     import ssl
@@ -146,9 +149,14 @@ def _network_error(exc):
         socket.gaierror,  # name resolution: the usual "offline"
         ssl.SSLError,
     )
+    unreachable = {
+        getattr(errno, name)
+        for name in ("ENETUNREACH", "ENETDOWN", "EHOSTUNREACH", "EHOSTDOWN", "ETIMEDOUT")
+        if hasattr(errno, name)
+    }
     seen = set()
     while exc is not None and id(exc) not in seen:
-        if isinstance(exc, network):
+        if isinstance(exc, network) or (isinstance(exc, OSError) and exc.errno in unreachable):
             return exc
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__

@@ -90,3 +90,148 @@ def test_sample_rejects_missing_and_non_keras_files(tmp_path, capsys):
     bad.write_text("x")
     assert cli.main(["sample", str(bad), "--out", str(tmp_path / "g.png")]) == 2
     assert "expected a .keras file" in capsys.readouterr().err
+
+
+@pytest.fixture
+def ten_second_epochs(monkeypatch):
+    """Every training epoch takes exactly 10 s on a fake clock (the callbacks' clock). An epoch
+    that ends at ``clock.kill_at`` raises ``KeyboardInterrupt`` before it is checkpointed, as a
+    kill would; a run that goes past epoch 40 fails the test (it has lost its budget)."""
+    from types import SimpleNamespace
+
+    from gankit import callbacks
+
+    clock = SimpleNamespace(now=0.0, kill_at=None)
+    monkeypatch.setattr(callbacks, "time", SimpleNamespace(perf_counter=lambda: clock.now))
+
+    def tick(self, epoch, logs=None):  # replaces SampleGrid, the callback before Checkpoint
+        if epoch + 1 > 40:
+            raise RuntimeError(f"still training at epoch {epoch + 1}: the budget was lost")
+        if epoch + 1 == clock.kill_at:
+            raise KeyboardInterrupt
+        clock.now += 10.0
+
+    monkeypatch.setattr(callbacks.SampleGrid, "on_epoch_end", tick)
+    return clock
+
+
+def test_a_resumed_minutes_run_keeps_its_budget_and_says_what_it_will_do(
+    ten_second_epochs, tmp_path, capsys
+):
+    from gankit import checkpoints
+
+    run = ["train", "mlp", "--dataset", "digits", "--seed", "2", "--out", str(tmp_path)]
+    ckpt = tmp_path / "checkpoint"
+
+    def epochs_and_seconds():
+        notes = checkpoints.load_state(ckpt)["notes"]
+        return checkpoints.load_state(ckpt)["epoch"], notes["train_seconds"]
+
+    ten_second_epochs.kill_at = 3  # a 1-minute run (6 epochs of 10 s) killed during epoch 3
+    assert cli.main([*run, "--minutes", "1"]) == 130
+    assert epochs_and_seconds() == (2, 20.0)
+    assert checkpoints.load_state(ckpt)["notes"]["settings"]["minutes"] == 1
+    capsys.readouterr()
+
+    ten_second_epochs.kill_at = None
+    assert cli.main([*run, "--resume"]) == 0  # the same command without --minutes
+    out = capsys.readouterr().out
+    assert "resuming after epoch 2, 0.67 of 1 minutes left (the run's budget; 0.33 used)" in out
+    assert epochs_and_seconds() == (6, 60.0), "where the uninterrupted 1-minute run stops"
+    assert json.loads((tmp_path / "metrics.json").read_text())["epochs"] == 6
+
+    assert cli.main([*run, "--resume", "--epochs", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "up to epoch 8 (--epochs given; the run was started with 1 minutes)" in out
+    assert epochs_and_seconds() == (8, 80.0)
+
+    assert cli.main([*run, "--resume", "--minutes", "1.5"]) == 0  # 90 s in all: one more epoch
+    out = capsys.readouterr().out
+    assert "0.17 of 1.5 minutes left (--minutes given; the run was started with 8 epochs" in out
+    assert epochs_and_seconds() == (9, 90.0)
+
+    assert cli.main([*run, "--resume"]) == 0
+    out = capsys.readouterr().out
+    assert "no time left of 1.5 minutes (the run's budget): writing the outputs only" in out
+    assert epochs_and_seconds() == (9, 90.0)
+    assert len((tmp_path / "history.csv").read_text().splitlines()) == 10
+
+
+def test_sample_refuses_an_out_file_that_is_not_png(tmp_path, capsys):
+    from gankit import models
+
+    models.dcgan_generator(8, (8, 8, 1), base_filters=8).save(tmp_path / "g.keras")
+    assert cli.main(["sample", str(tmp_path / "g.keras"), "--out", str(tmp_path / "s.txt")]) == 2
+    err = capsys.readouterr().err
+    assert "--out: expected a file name ending in .png" in err and err.count("\n") == 1
+    assert not (tmp_path / "s.txt").exists()
+    assert cli.main(["sample", str(tmp_path / "g.keras"), "--out", str(tmp_path / "s.png")]) == 0
+    assert (tmp_path / "s.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def keras_style(error):
+    """How keras.utils.get_file reports a failed download: a plain Exception raised while
+    handling the URLError (so the URLError is only its __context__)."""
+
+    def load_data():
+        try:
+            raise error
+        except Exception:
+            raise Exception("URL fetch failure on https://storage.googleapis.com/...") from None
+
+    return load_data
+
+
+def raising(error):
+    def load_data():
+        raise error
+
+    return load_data
+
+
+def offline_cases():
+    import errno
+    import http.client
+    import socket
+    import urllib.error
+    import zipfile
+
+    no_dns = socket.gaierror(-3, "Temporary failure in name resolution")
+    offline = "You seem to be offline"
+    return {
+        "keras' URLError": (keras_style(urllib.error.URLError(no_dns)), offline),
+        "connection reset": (raising(ConnectionResetError(104, "reset")), offline),
+        "socket.timeout": (raising(TimeoutError("timed out")), offline),
+        "http.client": (raising(http.client.RemoteDisconnected("closed")), offline),
+        "unreachable": (raising(OSError(errno.ENETUNREACH, "Network is unreachable")), offline),
+        "HTTP 403": (
+            keras_style(urllib.error.HTTPError("https://x", 403, "Forbidden", {}, None)),
+            "The download server refused it",
+        ),
+        "corrupt cached file": (
+            raising(zipfile.BadZipFile("File is not a zip file")),
+            "BadZipFile: File is not a zip file). This is not a network error",
+        ),
+        "bad array": (
+            raising(ValueError("cannot reshape array of size 10 into shape (28,28)")),
+            "ValueError: cannot reshape array of size 10 into shape (28,28)). This is not",
+        ),
+        "full disk": (
+            raising(OSError(errno.ENOSPC, "No space left on device")),
+            "No space left on device). This is not a network error",
+        ),
+    }
+
+
+@pytest.mark.parametrize("case", list(offline_cases()))
+def test_online_datasets_report_the_real_cause_in_one_line(case, monkeypatch, tmp_path, capsys):
+    import keras
+
+    load_data, message = offline_cases()[case]
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", load_data)
+    args = ["train", "dcgan", "--dataset", "mnist-full", "--epochs", "1", "--out", str(tmp_path)]
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gankit: error: mnist: ") and err.count("\n") == 1, err
+    assert message in err
+    assert ("offline" in err) == (message == "You seem to be offline"), err
