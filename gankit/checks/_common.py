@@ -127,8 +127,8 @@ def _scalar(verdict, value, what, nonfinite_hint=None):
             "a finite number",
             result,
             nonfinite_hint
-            or "log(sigmoid(l)) or log(1 - sigmoid(l)) overflows for a confident D (sigmoid(40)"
-            " rounds to 1 in float32): write -log sigmoid(l) = softplus(-l) and"
+            or "log(sigmoid(l)) or log(1 - sigmoid(l)) overflows for a confident D (in float32"
+            " sigmoid(40) rounds to 1 and sigmoid(-100) to 0): write -log sigmoid(l) = softplus(-l) and"
             " -log(1 - sigmoid(l)) = softplus(l), which never overflow",
         )
     return result

@@ -92,16 +92,14 @@ def check_discriminator_loss(fn):
         )
     v.ok()
 
-    what = "confidently wrong logits (real -40, -100; fake 40, 100)"
+    what = "the logits of a confidently wrong D (real -40, -100; fake 40, 100)"
     wrong = _scalar(v, _call(v, fn, -_CONFIDENT, _CONFIDENT, what=what), what)
     right_wrong = 2 * float(_softplus(_CONFIDENT).mean())
     if not _close(wrong, right_wrong):
         mistake = "-log sigmoid(l) = softplus(-l) and -log(1 - sigmoid(l)) = softplus(l), on logits"
         if wrong < 40:
             mistake = _CAPPED
-        v.fail(
-            f"a D that is {what}", f"{right_wrong:.4f} (it grows with the logits)", wrong, mistake
-        )
+        v.fail(what, f"{right_wrong:.4f} (it grows with the logits)", wrong, mistake)
     v.ok()
 
     grads = _gradients(v, fn, _REAL, _FAKE, what="mixed logits under a GradientTape")
