@@ -378,6 +378,22 @@ def test_upsample_block_passes_reference(capsys):
     assert capsys.readouterr().out == "✓ upsample_block: all 5 checks passed\n"
 
 
+def test_upsample_block_takes_a_resize_convolution(capsys):
+    # Nearest-neighbour upsampling then a convolution (Odena et al. 2016) is a right answer too,
+    # and a block with no convolution at all gets a verdict, not a crash inside the check.
+    def resize_conv(x, filters):
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(layers.UpSampling2D()(x))
+        return layers.ReLU()(layers.BatchNormalization()(x))
+
+    def resize_dense(x, filters):
+        x = layers.Dense(filters, use_bias=False)(layers.UpSampling2D()(x))
+        return layers.ReLU()(layers.BatchNormalization()(x))
+
+    checks.check_upsample_block(resize_conv)
+    checks.check_upsample_block(resize_dense)
+    assert capsys.readouterr().out.count("✓ upsample_block: all 5 checks passed") == 2
+
+
 @pytest.mark.parametrize(
     ("answer", "message"),
     [

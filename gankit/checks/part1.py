@@ -412,7 +412,9 @@ def check_upsample_block(fn):
     v.ok()
     kinds = [type(layer) for layer in _layers(model)]
     convolutions = (keras.layers.Conv2DTranspose, keras.layers.Conv2D)
-    last_conv = max(i for i, kind in enumerate(kinds) if issubclass(kind, convolutions))
+    last_conv = max(
+        (i for i, kind in enumerate(kinds) if issubclass(kind, convolutions)), default=-1
+    )
     last_norm = max(i for i, kind in enumerate(kinds) if kind is keras.layers.BatchNormalization)
     if last_norm < last_conv:
         v.fail(
