@@ -6,6 +6,7 @@ The reference answers are read from the solution notebooks (the cells between ``
 SOLUTION`` and ``### END SOLUTION``) and each check is called by its notebook's own check cell, so
 a new check, or a changed answer, is tested without editing this file."""
 
+import inspect
 import random
 import re
 from pathlib import Path
@@ -98,3 +99,30 @@ def test_the_stream_test_catches_a_check_that_draws_without_restoring(capsys):
     with pytest.raises(AssertionError):
         _assert_streams_kept("upsample_block", unwrapped)
     assert "✓ upsample_block" in capsys.readouterr().out
+
+
+def _returning(value):
+    class Answer(gans.GAN):  # for check_generator_step: a g_step that returns `value`
+        def g_step(self, z):
+            fake = self.generator(z, training=True)
+            self.g_loss_fn(self.discriminator(fake, training=True))
+            return value
+
+    def answer(*args):
+        return value
+
+    return Answer, answer
+
+
+@pytest.mark.parametrize("returned", [None, "a string"], ids=["no return", "a string"])
+@pytest.mark.parametrize("name", [n.removeprefix("check_") for n in _exported()])
+def test_an_answer_returning_the_wrong_kind_of_thing_gets_a_verdict(name, returned):
+    # A function body without `return` (the commonest slip), or a string: the learner must get
+    # the check's verdict (what / expected / got), never a crash inside the check.
+    check = getattr(checks, f"check_{name}")
+    n_args = len(inspect.signature(check).parameters)
+    gan_class, answer = _returning(returned)
+    args = [gan_class] if name == "generator_step" else [answer] * n_args
+    with pytest.raises(AssertionError) as failure:
+        check(*args)
+    assert re.match(r"\w+: .+\n  expected: .+\n  got: ", str(failure.value)), str(failure.value)

@@ -165,6 +165,7 @@ def test_optimal_discriminator_passes_reference(capsys):
         (lambda p_data, p_g: np.mean(p_data / (p_data + p_g)), "work elementwise"),
         (lambda p_data, p_g: p_data / (p_data + p_g + 1.0), "D\\*\\(x\\) = p_data"),
         (lambda p_data, p_g: p_data / (p_data + p_data), "check the denominator"),
+        (lambda p_data, p_g: "D*", "returned something that is not numbers"),
         (lambda p_data, p_g: (p_data / (p_data + p_g)).ravel(), "0.5 everywhere, shape \\(3, 4\\)"),
     ],
 )

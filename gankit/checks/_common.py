@@ -105,6 +105,15 @@ def _call(verdict, fn, *args, what):
         raise AssertionError(message) from exc
 
 
+def _call_array(verdict, fn, *args, what):
+    """Run the learner's code like ``_call``; its result as a float64 array, or a named failure."""
+    value = _call(verdict, fn, *args, what=what)
+    try:
+        return np.asarray(value, dtype="float64")
+    except (TypeError, ValueError):
+        verdict.fail(f"returned something that is not numbers on {what}", "an array", repr(value))
+
+
 def _scalar(verdict, value, what, nonfinite_hint=None):
     """A learner's loss as a Python float; anything but one number is a named failure.
     ``nonfinite_hint`` names the likely cause of an infinite or NaN value (by default: a log of a

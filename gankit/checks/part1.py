@@ -16,6 +16,7 @@ from gankit.checks._common import (
     _FAKE,
     _REAL,
     _call,
+    _call_array,
     _close,
     _gradients,
     _keeps_random_state,
@@ -123,7 +124,7 @@ def check_optimal_discriminator(fn):
     p_data = np.array([0.2, 1.0, 0.0, 0.5, 3.0])
     p_g = np.array([0.2, 0.0, 1.0, 1.5, 1.0])
     expected = np.array([0.5, 1.0, 0.0, 0.25, 0.75])
-    got = np.asarray(_call(v, fn, p_data, p_g, what="five density pairs"), dtype="float64")
+    got = _call_array(v, fn, p_data, p_g, what="five density pairs")
     if got.shape != expected.shape:
         v.fail(
             "five (p_data, p_g) pairs",
@@ -146,7 +147,7 @@ def check_optimal_discriminator(fn):
         )
     v.ok()
     grid = np.random.default_rng(0).uniform(0.01, 2.0, (3, 4))
-    got = np.asarray(_call(v, fn, grid, grid, what="equal densities"), dtype="float64")
+    got = _call_array(v, fn, grid, grid, what="equal densities")
     if got.shape != grid.shape or not np.allclose(got, 0.5, atol=1e-6):
         v.fail(
             "equal densities everywhere (a perfect generator), shape (3, 4)",

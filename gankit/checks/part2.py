@@ -12,6 +12,7 @@ from gankit.checks._common import (
     _FAKE,
     _REAL,
     _call,
+    _call_array,
     _close,
     _gradients,
     _keeps_random_state,
@@ -94,7 +95,7 @@ def check_logit_gradients(minimax_fn, non_saturating_fn):
         ["non-saturating", "minimax"],
         strict=True,
     ):
-        got = np.asarray(_call(v, fn, logits.copy(), what=f"{name}, logits -10..10"), "float64")
+        got = _call_array(v, fn, logits.copy(), what=f"{name}, logits -10..10")
         if got.shape != logits.shape:
             v.fail(
                 f"{name}: one derivative per logit (21 logits)",
@@ -182,7 +183,7 @@ def check_nearest_neighbour_distance(fn):
     train = np.array([[0.0, 0.0], [3.0, 4.0], [10.0, 0.0]])
     samples = np.array([[0.0, 0.0], [3.0, 0.0], [9.0, 1.0], [6.0, 8.0]])
     expected = np.array([0.0, 3.0, math.sqrt(2.0), 5.0])
-    got = np.asarray(_call(v, fn, samples, train, what="4 samples, 3 training points"), float)
+    got = _call_array(v, fn, samples, train, what="4 samples, 3 training points")
     if got.shape != expected.shape:
         mistake = "one distance per sample: take the minimum over the training points (axis=1)"
         if got.shape == (3,):
@@ -203,7 +204,7 @@ def check_nearest_neighbour_distance(fn):
         v.fail("4 samples against 3 training points", expected, got, mistake)
     v.ok()
     images = np.random.default_rng(1).normal(size=(5, 4, 4, 1))
-    got = np.asarray(_call(v, fn, images[:2], images, what="image arrays (N, H, W, C)"), float)
+    got = _call_array(v, fn, images[:2], images, what="image arrays (N, H, W, C)")
     if got.shape != (2,) or not np.allclose(got, 0.0, atol=1e-6):
         v.fail(
             "two samples that are copies of training images (4-D arrays)",
@@ -222,7 +223,7 @@ def check_log_uniform(fn):
     ``log(low)`` and ``log(high)``, drawn from the NumPy Generator ``rng``."""
     v = _Verdict("log_uniform")
     low, high, n = 1e-4, 1e-2, 20_000
-    got = np.asarray(_call(v, fn, low, high, n, np.random.default_rng(0), what="1e-4..1e-2"), float)
+    got = _call_array(v, fn, low, high, n, np.random.default_rng(0), what="1e-4..1e-2")
     if got.shape != (n,):
         v.fail("20,000 draws between 1e-4 and 1e-2", f"shape ({n},)", f"shape {got.shape}")
     v.ok()
@@ -252,9 +253,9 @@ def check_log_uniform(fn):
             "share of draws below 1e-3, the geometric middle of [1e-4, 1e-2]", 0.5, below, mistake
         )
     v.ok()
-    again = np.asarray(_call(v, fn, low, high, 5, np.random.default_rng(7), what="seed 7"), float)
-    same = np.asarray(_call(v, fn, low, high, 5, np.random.default_rng(7), what="seed 7"), float)
-    other = np.asarray(_call(v, fn, low, high, 5, np.random.default_rng(8), what="seed 8"), float)
+    again = _call_array(v, fn, low, high, 5, np.random.default_rng(7), what="seed 7")
+    same = _call_array(v, fn, low, high, 5, np.random.default_rng(7), what="seed 7")
+    other = _call_array(v, fn, low, high, 5, np.random.default_rng(8), what="seed 8")
     if not np.array_equal(again, same) or np.array_equal(again, other):
         v.fail(
             "draws from the generator passed in",
@@ -360,7 +361,7 @@ def check_normalisation(normalise, denormalise):
         )
     v.ok()
     sixteen = np.array([0.0, 8.0, 16.0])
-    got16 = np.asarray(_call(v, normalise, sixteen, 16, what="digits pixels 0..16"), "float64")
+    got16 = _call_array(v, normalise, sixteen, 16, what="digits pixels 0..16")
     if not np.allclose(got16, [-1.0, 0.0, 1.0], atol=1e-6):
         v.fail(
             "scikit-learn digits pixels [0, 8, 16] with max_value=16",
@@ -391,7 +392,7 @@ def check_normalisation(normalise, denormalise):
         )
     v.ok()
     images = np.array([-1.2, -1.0, 0.0, 1.0, 1.3], "float32")
-    got16 = np.asarray(_call(v, denormalise, images, 16, what="max_value=16"), "float64")
+    got16 = _call_array(v, denormalise, images, 16, what="max_value=16")
     if not np.allclose(got16, [0.0, 0.0, 8.0, 16.0, 16.0], atol=1e-3):
         mistake = "(x + 1) * max_value / 2, clipped to [0, max_value]"
         if np.allclose(got16, np.clip((images + 1.0) * 127.5, 0, 255), atol=1e-3):
