@@ -272,8 +272,6 @@ def sample(args):
 
     from gankit import models, plotting
 
-    if args.out.suffix.lower() != ".png":
-        raise CLIError(f"--out: expected a file name ending in .png, got {str(args.out)!r}")
     try:
         generator = models.load(args.generator, what="generator")
     except (OSError, ValueError) as exc:
@@ -283,7 +281,7 @@ def sample(args):
     try:
         plotting.save_image_grid(images, args.out)
     except ValueError as exc:
-        raise CLIError(f"{args.generator}: its output is not a batch of images ({exc})") from None
+        raise CLIError(f"{args.generator}: {exc}") from None
     print(f"wrote {args.n} samples to {args.out}")
 
 
