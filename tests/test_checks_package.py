@@ -25,14 +25,16 @@ CHECK_CALL = re.compile(r"\bchecks\.check_(\w+)\(")
 
 
 def _solutions():
-    """Check name -> (notebook, the notebook's answer cells, the check cell's source)."""
+    """Check name -> (notebook, the notebook's answer cells, the check cell's source, the check
+    cell's stored output)."""
     found = {}
     for path in NOTEBOOKS:
         cells = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
         answers = [c.source for c in cells if "### BEGIN SOLUTION" in c.source]
         for cell in cells:
             for name in CHECK_CALL.findall(cell.source):
-                found[name] = (path.name, answers, cell.source)
+                stored = "".join(o.get("text", "") for o in cell.get("outputs", []))
+                found[name] = (path.name, answers, cell.source, stored)
     return found
 
 
@@ -65,7 +67,7 @@ def _streams():
 def _run_notebook_check(name, check=None):
     """Define the notebook's reference answers, then run its check cell for ``name`` (with
     ``check`` in place of the package's function when given)."""
-    _, answers, check_cell = SOLUTIONS[name]
+    _, answers, check_cell, _ = SOLUTIONS[name]
     namespace = {"keras": keras, "layers": keras.layers, "np": np, "pd": pd, "tf": tf}
     namespace["gans"] = gans
     for source in answers:
@@ -89,8 +91,12 @@ def _assert_streams_kept(name, check=None):
 def test_every_check_leaves_the_random_streams_as_it_found_them(name, capsys):
     assert name in SOLUTIONS, f"no notebook calls checks.check_{name}: no reference answer"
     _assert_streams_kept(name)
-    out = capsys.readouterr().out  # the reference answer passed its check
+    # The reference answer passed, with the line its notebook stores (# NBVAL_CHECK_OUTPUT): a
+    # check that gains a case must update it there too.
+    notebook, _, _, stored = SOLUTIONS[name]
+    out = capsys.readouterr().out
     assert out.startswith("✓ ") and out.endswith(" checks passed\n"), out
+    assert out == stored, f"{notebook} stores {stored!r} for this check"
 
 
 def test_the_stream_test_catches_a_check_that_draws_without_restoring(capsys):
