@@ -31,7 +31,8 @@ from gankit.checks._common import (
 @_keeps_random_state
 def check_discriminator_loss(fn):
     """Check ``fn(real_logits, fake_logits) -> scalar``: binary cross-entropy with real -> 1 and
-    fake -> 0, on logits, each term averaged over the batch and the two terms added."""
+    fake -> 0, on logits, each term averaged over the batch and the two terms added; finite and
+    growing for a confident D (logits of +-40 and +-100), as softplus is and log(sigmoid) is not."""
     v = _Verdict("discriminator_loss")
     got = _scalar(v, _call(v, fn, _REAL, _FAKE, what="mixed logits"), "mixed logits")
     real_term, fake_term = _softplus(-_REAL).mean(), _softplus(_FAKE).mean()
@@ -162,7 +163,8 @@ def check_optimal_discriminator(fn):
 @_keeps_random_state
 def check_generator_loss(fn):
     """Check ``fn(fake_logits) -> scalar``: the non-saturating generator loss
-    ``-mean(log D(G(z)))`` = mean softplus(-fake_logits)."""
+    ``-mean(log D(G(z)))`` = mean softplus(-fake_logits), finite and growing for logits of -40 and
+    -100 (where log(sigmoid) underflows)."""
     v = _Verdict("generator_loss")
     got = _scalar(v, _call(v, fn, _FAKE, what="mixed logits"), "mixed logits")
     right = _softplus(-_FAKE).mean()
@@ -238,7 +240,7 @@ def _stub_networks(latent_dim=3):
 def check_generator_step(gan_class):
     """Check a ``gankit.gans.GAN`` subclass whose ``g_step(self, z)`` the learner wrote: one
     generator update on the noise ``z``, through D, with the loss chosen in ``compile``, moving
-    only G's weights, calling G with ``training=True`` and returning the loss."""
+    only G's weights, calling G and D with ``training=True`` and returning the loss."""
     from gankit import losses  # the checks sit above the losses and trainers
 
     v = _Verdict("g_step")
@@ -380,8 +382,8 @@ def _layer_names(model):
 @_keeps_random_state
 def check_upsample_block(fn):
     """Check ``fn(x, filters) -> tensor``: one DCGAN generator block that doubles the height and
-    width of a feature map and sets its channel count to ``filters``, with batch normalisation
-    and ReLU (outputs >= 0)."""
+    width of a feature map and sets its channel count to ``filters``, then batch normalisation
+    (after the convolution) and ReLU (outputs >= 0)."""
     v = _Verdict("upsample_block")
     for side, channels, filters in ((7, 32, 16), (4, 8, 12)):
         x = keras.Input((side, side, channels))
@@ -442,7 +444,8 @@ def check_upsample_block(fn):
 @_keeps_random_state
 def check_dcgan_generator(fn):
     """Check ``fn(latent_dim) -> keras.Model``: a DCGAN generator from ``(latent_dim,)`` noise to
-    28x28x1 images with pixels in [-1, 1] (tanh), the range of the training data."""
+    28x28x1 images with pixels in [-1, 1] (tanh), the range of the training data, made by two
+    side-doubling blocks (7 -> 14 -> 28) with batch normalisation, not by a dense layer alone."""
     v = _Verdict("dcgan_generator")
     model = _call(v, fn, 16, what="latent_dim=16")
     if not isinstance(model, keras.Model):

@@ -270,7 +270,8 @@ def check_log_uniform(fn):
 @_keeps_random_state
 def check_keep_best(fn):
     """Check ``fn(results, k, metric) -> DataFrame``: the ``k`` best finished trials (status
-    ``"ok"``, finite metric) of a search's results, lowest ``metric`` first."""
+    ``"ok"``, finite metric) of a search's results, lowest ``metric`` first, whichever column
+    ``metric`` names, leaving ``results`` unchanged."""
     import pandas as pd
 
     v = _Verdict("keep_best")
@@ -335,7 +336,8 @@ def check_keep_best(fn):
 @_keeps_random_state
 def check_normalisation(normalise, denormalise):
     """Check ``normalise(pixels, max_value) -> float32 in [-1, 1]`` (0 -> -1, max_value -> 1)
-    and ``denormalise(images, max_value)``, its inverse, for uint8 and float pixels."""
+    and ``denormalise(images, max_value)``, its inverse clipped to [0, max_value], for uint8 and
+    float pixels and for max_value 255 and 16."""
     v = _Verdict("normalisation")
     pixels = np.array([[0, 51, 127, 200, 255]], dtype=np.uint8)
     expected = pixels.astype("float64") / 127.5 - 1.0
@@ -412,7 +414,8 @@ def check_normalisation(normalise, denormalise):
 @_keeps_random_state
 def check_balanced_indices(fn):
     """Check ``fn(labels, n, rng) -> int array``: ``n`` row indices drawn (with replacement) so
-    that every class appears equally often in expectation, whatever the class sizes."""
+    that every class appears equally often in expectation, whatever the class sizes, classes
+    mixed (not in blocks), drawn from ``rng`` (same seed, same indices; another seed, others)."""
     v = _Verdict("balanced_indices")
     labels = np.repeat(np.arange(4), [400, 100, 40, 10])  # classes 0..3, 10:1 imbalance
     n = 8000
