@@ -25,7 +25,16 @@ from gankit.checks._common import (
     _Verdict,
 )
 
+
 # --------------------------------------------------------------------------- losses
+def _confident_case(v, fn, logits, right, what, formula):
+    """The loss on a confident D's logits: ``right`` (softplus keeps growing), not infinity (a log
+    of a sigmoid that overflowed, named by ``_scalar``) nor about 16 per term (an epsilon)."""
+    got = _scalar(v, _call(v, fn, *logits, what=what), what)
+    if not _close(got, right):
+        mistake = _CAPPED if got < 40 else formula
+        v.fail(what, f"{right:.4f} (it grows with the logits)", got, mistake)
+    v.ok()
 
 
 @_keeps_random_state
@@ -94,15 +103,14 @@ def check_discriminator_loss(fn):
         )
     v.ok()
 
-    what = "the logits of a confidently wrong D (real -40, -100; fake 40, 100)"
-    wrong = _scalar(v, _call(v, fn, -_CONFIDENT, _CONFIDENT, what=what), what)
-    right_wrong = 2 * float(_softplus(_CONFIDENT).mean())
-    if not _close(wrong, right_wrong):
-        mistake = "-log sigmoid(l) = softplus(-l) and -log(1 - sigmoid(l)) = softplus(l), on logits"
-        if wrong < 40:
-            mistake = _CAPPED
-        v.fail(what, f"{right_wrong:.4f} (it grows with the logits)", wrong, mistake)
-    v.ok()
+    _confident_case(
+        v,
+        fn,
+        (-_CONFIDENT, _CONFIDENT),
+        2 * float(_softplus(_CONFIDENT).mean()),
+        "the logits of a confidently wrong D (real -40, -100; fake 40, 100)",
+        "-log sigmoid(l) = softplus(-l) and -log(1 - sigmoid(l)) = softplus(l), on logits",
+    )
 
     grads = _gradients(v, fn, _REAL, _FAKE, what="mixed logits under a GradientTape")
     expected_real = -(1 / (1 + np.exp(_REAL))) / len(_REAL)
@@ -183,15 +191,14 @@ def check_generator_loss(fn):
     if not _close(got, math.log(2)):
         v.fail("D cannot tell (all fake logits 0)", f"ln 2 = {math.log(2):.4f}", got)
     v.ok()
-    what = "confidently rejected fakes (logits -40, -100)"
-    rejected = _scalar(v, _call(v, fn, -_CONFIDENT, what=what), what)
-    right_rejected = float(_softplus(_CONFIDENT).mean())
-    if not _close(rejected, right_rejected):
-        mistake = "-log sigmoid(l) = softplus(-l), on logits"
-        if rejected < 40:
-            mistake = _CAPPED
-        v.fail(what, f"{right_rejected:.4f} (it grows with the logits)", rejected, mistake)
-    v.ok()
+    _confident_case(
+        v,
+        fn,
+        (-_CONFIDENT,),
+        float(_softplus(_CONFIDENT).mean()),
+        "confidently rejected fakes (logits -40, -100)",
+        "-log sigmoid(l) = softplus(-l), on logits",
+    )
     # The point of the non-saturating loss: a strong gradient when D confidently rejects fakes.
     (grad,) = _gradients(v, fn, np.full((4, 1), -8.0, "float32"), what="logits of -8")
     per_logit = float(grad.sum())
