@@ -471,7 +471,7 @@ def test_cli_run_killed_mid_training_resumes_to_the_same_weights(tmp_path):
     while time.time() < deadline and run.poll() is None:
         if finished_epochs() >= 3:
             break
-        time.sleep(0.02)
+        time.sleep(0.1)  # load_state reads and checks the whole file
     run.send_signal(signal.SIGKILL)
     run.wait()
     killed_at = finished_epochs()
