@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from gan_helpers import tiny_gan
+from gan_helpers import point_gan, tiny_gan
 
 from gankit import data, gans
 
@@ -113,10 +113,22 @@ def test_saves_and_reloads_after_fit(digits, tmp_path):
     np.testing.assert_allclose(g.predict(z, verbose=0), gan.generate(4, seed=0), atol=1e-6)
 
 
-def test_minimax_loss_also_trains(digits):
-    gan = tiny_gan(loss="minimax")
-    history = gan.fit(data.make_dataset(digits, batch_size=32), epochs=1, verbose=0)
-    assert history.history["g_loss"][0] < 0, "the minimax G loss E[log(1 - D(G(z)))] is negative"
+def test_minimax_loss_also_trains():
+    # The saturating loss learns too: on a 2-D Gaussian, 80 steps bring G's samples close to the
+    # data. Measured on seeds 0-5: the energy distance fell to 0.02-0.13 of the untrained G's
+    # (seed 0, used here, is the slowest); with the G loss's sign flipped it rose 2.5-3x, with no
+    # G gradient it stayed at 1.0. (The tiny DCGAN on digits is no closer to the data after 3
+    # epochs on 3 seeds: the minimax gradient is weak while D rejects the fakes, notebook 02 s. 5.)
+    from gankit import metrics
+
+    target = np.random.default_rng(0).normal([2.0, -1.0], 0.5, (512, 2)).astype("float32")
+    gan = point_gan(seed=0, loss="minimax")
+    untrained = metrics.energy_distance(gan.generate(512, seed=0), target)
+    dataset = tf.data.Dataset.from_tensor_slices(target).shuffle(512, seed=0).batch(64)
+    history = gan.fit(dataset, epochs=10, verbose=0)
+    trained = metrics.energy_distance(gan.generate(512, seed=0), target)
+    assert trained < untrained / 4, f"energy distance {untrained:.3f} -> {trained:.3f}"
+    assert all(v < 0 for v in history.history["g_loss"]), "E[log(1 - D(G(z)))] is negative"
 
 
 def test_divergence_guard_stops_at_the_first_nan_with_a_message(digits, tmp_path):
