@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -37,9 +38,46 @@ def _positive_float(text):
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"expected a finite positive number, got {text}")
     return value
+
+
+SEED_MAX = 2**32 - 1  # NumPy's and Keras' global seeds are 32-bit
+
+
+def _seed(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 <= value <= SEED_MAX:
+        raise argparse.ArgumentTypeError(f"expected an integer seed in 0..{SEED_MAX}, got {text!r}")
+    return value
+
+
+def _int_between(low, high):
+    """An argparse type for an integer in ``low..high`` (a count the machine can hold)."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"expected an integer from {low:,} to {high:,}, got {text!r}"
+            )
+        return value
+
+    return parse
+
+
+def _png_path(text):
+    path = Path(text)
+    if path.suffix.lower() != ".png" or not path.stem:
+        raise argparse.ArgumentTypeError(f"expected a file name ending in .png, got {text!r}")
+    return path
 
 
 def build_parser():
@@ -59,7 +97,7 @@ def build_parser():
     budget.add_argument(
         "--minutes", type=_positive_float, help="train until this many minutes have passed"
     )
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=_seed, default=0)
     train.add_argument("--out", required=True, type=Path, help="run folder to write into")
     train.add_argument(
         "--resume",
@@ -67,14 +105,19 @@ def build_parser():
         help="continue the run in --out from its last checkpoint (written after every epoch)",
     )
     train.add_argument(
-        "--fid-samples", type=_positive_int, default=1000, help="samples used for the FID"
+        "--fid-samples",
+        type=_int_between(2, 100_000),
+        default=1000,
+        help="samples used for the FID (2 to 100,000)",
     )
 
     sample = sub.add_parser("sample", help="draw a grid of samples from a saved generator")
     sample.add_argument("generator", type=Path, help="a generator.keras file")
-    sample.add_argument("-n", type=_positive_int, default=64, help="number of samples")
-    sample.add_argument("--seed", type=int, default=0)
-    sample.add_argument("--out", required=True, type=Path, help="PNG file to write")
+    sample.add_argument(
+        "-n", type=_int_between(1, 10_000), default=64, help="number of samples (1 to 10,000)"
+    )
+    sample.add_argument("--seed", type=_seed, default=0)
+    sample.add_argument("--out", required=True, type=_png_path, help="PNG file to write")
 
     exercises = sub.add_parser("exercises", help="build student copies, or grade submissions")
     action = exercises.add_subparsers(dest="action", required=True)
