@@ -67,14 +67,13 @@ def _build_optimizers(gan):
 
 
 def _iteration_names(gan):
-    """{array name: optimizer} for the two optimizers' iteration counters."""
-    names = {}
-    for group in ("d_optimizer", "g_optimizer"):
-        optimizer = getattr(gan, group)
-        for i, variable in enumerate(optimizer.variables):
-            if variable is optimizer.iterations:
-                names[_name(group, i)] = optimizer
-    return names
+    """The array names of the two optimizers' iteration counters."""
+    return [
+        _name(group, i)
+        for group in ("d_optimizer", "g_optimizer")
+        for i, variable in enumerate(getattr(gan, group).variables)
+        if variable is getattr(gan, group).iterations
+    ]
 
 
 def save(gan, directory, epoch, notes=None):
