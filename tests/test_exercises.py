@@ -195,23 +195,17 @@ def gankit_cli(*args, cwd=ROOT):
     )
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "02_first_image_gan.ipynb",
-        "03_dcgan.ipynb",
-        "04_losses_and_optimizers.ipynb",
-        "07_data_handling.ipynb",
-    ],
-)
-def test_reference_answers_pasted_back_pass_every_check(name, tmp_path):
-    path = tmp_path / name
-    nbformat.write(fill_in(read(STUDENT / name), read(NOTEBOOKS / name)), path)
-    run = gankit_cli("exercises", "check", str(path))
+def test_reference_answers_pasted_back_pass_every_check(tmp_path):
+    """The solution's answers in the student copies of lessons 2, 3, 4 and 7 pass the grader's
+    checks (one CLI run; lessons 1, 5 and 6 are slow to reach their checks)."""
+    names = ["02_first_image_gan", "03_dcgan", "04_losses_and_optimizers", "07_data_handling"]
+    for name in names:
+        filled = fill_in(read(STUDENT / f"{name}.ipynb"), read(NOTEBOOKS / f"{name}.ipynb"))
+        nbformat.write(filled, tmp_path / f"{name}.ipynb")
+    run = gankit_cli("exercises", "check", str(tmp_path))
     assert run.returncode == 0, run.stdout + run.stderr
-    assert (
-        run.stdout.count(" passed\n") == 2 and "2 passed, 0 failed, 0 not attempted" in run.stdout
-    )
+    assert len(re.findall(r"^  \d\.\d .* passed$", run.stdout, flags=re.M)) == 8, run.stdout
+    assert "8 passed, 0 failed, 0 not attempted" in run.stdout
 
 
 def test_grading_names_failed_and_unattempted_exercises(tmp_path):
@@ -249,10 +243,10 @@ def test_grading_names_failed_and_unattempted_exercises(tmp_path):
     assert rows[0] == "notebook,exercise,name,status,detail" and len(rows) > 4
 
 
-def test_grading_a_missing_file_is_a_one_line_error(tmp_path):
-    run = gankit_cli("exercises", "check", str(tmp_path / "nope.ipynb"))
-    assert run.returncode == 2
-    assert run.stderr.strip().count("\n") == 0 and "is not a notebook" in run.stderr
+def test_grading_a_missing_file_is_a_one_line_error(tmp_path, capsys, no_kernel):
+    status, _, err = main_cli(capsys, "exercises", "check", str(tmp_path / "nope.ipynb"))
+    assert status == 2
+    assert err.strip().count("\n") == 0 and "is not a notebook" in err
 
 
 # --- The grader against attacks: a synthetic lesson 9 built from real exercises -------------------
