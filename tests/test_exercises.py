@@ -536,3 +536,37 @@ def test_the_grades_csv_is_written_atomically(demo_lesson, tmp_path, capsys, mon
     assert status == 2 and "--csv: cannot write" in err and "No space left" in err
     assert grades.read_bytes() == before, "a failed write must leave the previous grades"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["09_alice.ipynb", "grades.csv"]
+
+
+def test_the_grader_cell_uses_a_fresh_gankit_and_puts_the_learners_back(capsys, monkeypatch):
+    """The grader's cell, run here instead of in a kernel: a patched ``gankit.checks`` does not
+    forge a pass, the check sees none of the learner's gankit modules, and they are back after."""
+    from gankit import losses
+
+    learner_modules = {k: m for k, m in sys.modules.items() if k.split(".")[0] == "gankit"}
+    monkeypatch.setattr(checks, "check_generator_loss", lambda f: print("✓ forged"))
+    seen = []
+
+    def right(fake_logits):
+        seen.append(sys.modules.get("gankit.losses"))
+        return losses.non_saturating_generator_loss(fake_logits)
+
+    def wrong(fake_logits):
+        return -right(fake_logits)
+
+    exercise = ex.Exercise("9.1", "generator_loss", 0, 1)
+    verdicts = []
+    for answer in (wrong, right):
+        cell = ex._grader_cell(exercise, "generator_loss", "TOKEN")
+        exec(cell.source, {"generator_loss": answer})
+        stream = {"output_type": "stream", "name": "stdout", "text": capsys.readouterr().out}
+        verdicts.append(ex._grader_verdict([stream], "TOKEN", exercise))
+    assert verdicts[0][0] == "failed" and "generator_loss" in verdicts[0][1], verdicts[0]
+    assert verdicts[1] == ("passed", ""), verdicts[1]
+    assert seen and all(module is not losses for module in seen)
+    after = {k: m for k, m in sys.modules.items() if k.split(".")[0] == "gankit"}
+    assert after == learner_modules
+    # a forged line without the token, or two lines, is not a pass
+    for text in ("✓ generator_loss passed\n", "TOKEN passed\nTOKEN passed\n", "TOKEN passedx\n"):
+        stream = {"output_type": "stream", "name": "stdout", "text": text}
+        assert ex._grader_verdict([stream], "TOKEN", exercise)[0] is None, text
