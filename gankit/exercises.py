@@ -436,6 +436,7 @@ def grade(path, run_all=False, timeout=600, solutions=None):
     if nb is None:
         return [Result(exercise, "failed", unreadable) for exercise in exercises]
 
+    stubbed = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
     token = secrets.token_hex(16)  # made now, never written to any file
     reasons, graders = {}, {}  # exercise id -> edited/missing reason, its grader cell's index
     after = {}  # submission cell index -> grader cells to run right after it
@@ -466,7 +467,6 @@ def grade(path, run_all=False, timeout=600, solutions=None):
         except (CellTimeoutError, DeadKernelError) as exc:  # the cells after it did not run
             stopped = f" ({type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]})"
 
-    stubbed = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
     results = []
     for exercise in exercises:
         reason = reasons[exercise.id]
