@@ -38,8 +38,12 @@ def _positive_float(text):
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"expected a finite positive number, got {text}")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(
+            f"expected a positive number, got {text} (it must be finite)"
+        )
     return value
 
 
