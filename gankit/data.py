@@ -12,6 +12,41 @@ DIGIT_CLASSES = 10
 
 
 # --------------------------------------------------------------------------- input checks
+def check_count(value, name, minimum=1):
+    """Check that ``value`` is an integer (Python or NumPy, not ``bool``) of at least ``minimum``;
+    return it as ``int``. Raises ``ValueError`` naming ``name`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_positive(value, name):
+    """Check that ``value`` is a finite real number > 0; return it as ``float``. Raises
+    ``TypeError`` for a non-number and ``ValueError`` naming ``name`` for 0, negatives, NaN, inf."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{name}: expected a positive number, got {value!r}")
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name}: expected a finite positive number, got {value!r}")
+    return float(value)
+
+
+def _numeric_array(values, name):
+    """``np.asarray(values)`` for real numbers, or a ``TypeError`` naming ``name``."""
+    try:
+        arr = np.asarray(values)
+    except ValueError:  # ragged nested lists
+        raise ValueError(
+            f"{name}: expected an array of equal-shaped rows, got ragged input"
+        ) from None
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.integer)
+        or np.issubdtype(arr.dtype, np.floating)
+        or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise TypeError(f"{name}: expected a numeric array, got dtype {arr.dtype}")
+    return arr
+
+
 def check_images(images, name="images", *, allow_unnormalised=False):
     """Check that ``images`` is a float NHWC array in [-1, 1] and return it as float32.
 
@@ -19,17 +54,13 @@ def check_images(images, name="images", *, allow_unnormalised=False):
     an empty array, a channel count other than 1 or 3, NaN/inf values, or values outside [-1, 1]
     (with a hint to use :func:`to_unit_range` when the values look like 0-255 pixels).
     """
-    arr = np.asarray(images)
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-    ):
-        raise TypeError(f"{name}: expected a numeric array, got dtype {arr.dtype}")
+    arr = _numeric_array(images, name)
     if arr.ndim != 4:
         raise ValueError(
             f"{name}: expected 4-D images (N, height, width, channels), got shape {arr.shape}"
             + (" (add a channel axis with x[..., None])" if arr.ndim == 3 else "")
         )
-    if arr.shape[0] == 0:
+    if arr.size == 0:
         raise ValueError(f"{name}: got an empty array of shape {arr.shape}")
     if arr.shape[-1] not in (1, 3):
         raise ValueError(
@@ -72,8 +103,13 @@ def check_labels(labels, n, name="labels", num_classes=None):
 
 
 def to_unit_range(pixels, max_value=255.0):
-    """Map pixels in ``[0, max_value]`` (e.g. uint8 0-255) to float32 in [-1, 1]."""
-    arr = np.asarray(pixels, dtype=np.float32)
+    """Map pixels in ``[0, max_value]`` (e.g. uint8 0-255) to float32 in [-1, 1].
+
+    Raises ``TypeError`` for non-numeric input and ``ValueError`` for NaN/inf, values outside
+    ``[0, max_value]`` or a ``max_value`` that is not a positive number.
+    """
+    max_value = check_positive(max_value, "max_value")
+    arr = _numeric_array(pixels, "pixels").astype(np.float32)
     if not np.all(np.isfinite(arr)):
         raise ValueError("pixels: contains NaN or infinite values")
     if arr.size and (arr.min() < 0 or arr.max() > max_value):
@@ -84,16 +120,30 @@ def to_unit_range(pixels, max_value=255.0):
 
 
 def to_pixel_range(images):
-    """Map images in [-1, 1] back to float32 in [0, 1] (for plotting), clipping stray values."""
-    return np.clip((np.asarray(images, dtype=np.float32) + 1.0) / 2.0, 0.0, 1.0)
+    """Map images in [-1, 1] back to float32 in [0, 1] (for plotting), clipping stray values.
+
+    Raises ``TypeError`` for non-numeric input and ``ValueError`` for NaN/inf (clipping would
+    keep them)."""
+    arr = _numeric_array(images, "images").astype(np.float32)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("images: contains NaN or infinite values")
+    return np.clip((arr + 1.0) / 2.0, 0.0, 1.0)
 
 
 # --------------------------------------------------------------------------- image datasets
 def _split(x, y, split, test_fraction, seed):
-    """Shuffle with ``seed`` and cut a stratified train/test split; ``split`` picks the part."""
+    """Shuffle with ``seed`` and cut a stratified train/test split; ``split`` picks the part.
+
+    Not ``sklearn.model_selection.train_test_split(stratify=y)``: that draws another split from
+    the same seed, and the evaluator and every notebook number rest on this one (pinned by
+    ``tests/test_data.py``)."""
     if split not in ("train", "test", "all"):
         raise ValueError(f"split: expected 'train', 'test' or 'all', got {split!r}")
-    rng = np.random.default_rng(seed)
+    if isinstance(test_fraction, bool) or not (
+        isinstance(test_fraction, int | float | np.floating) and 0 < test_fraction < 1
+    ):
+        raise ValueError(f"test_fraction: expected a number in (0, 1), got {test_fraction!r}")
+    rng = np.random.default_rng(check_count(seed, "seed", minimum=0))
     order = rng.permutation(len(x))
     x, y = x[order], y[order]
     if split == "all":
@@ -220,7 +270,7 @@ IMAGE_DATASETS = {
 
 def load_images(name, **kwargs):
     """Load an image dataset by name (one of ``IMAGE_DATASETS``); a clear error for unknown names."""
-    if name not in IMAGE_DATASETS:
+    if not isinstance(name, str) or name not in IMAGE_DATASETS:
         raise ValueError(f"dataset: unknown name {name!r}; choose one of {sorted(IMAGE_DATASETS)}")
     return IMAGE_DATASETS[name](**kwargs)
 
@@ -250,8 +300,9 @@ class TableEncoder:
     categorical ones with the most frequent value.
 
     Errors name the column: ``TypeError`` for a non-DataFrame or a column of an unsupported type
-    (dates, complex numbers, mixed Python objects), ``ValueError`` for an empty table, an
-    all-missing or constant-only numeric column, or unknown column names.
+    (dates, complex numbers, mixed Python objects), ``ValueError`` for an empty table, duplicate
+    column names, an all-missing, constant-only or infinite numeric column, or unknown column
+    names; scikit-learn's ``NotFittedError`` (a ``ValueError``) for using it before ``fit``.
     """
 
     def __init__(self, columns=None, missing="drop"):
@@ -259,12 +310,22 @@ class TableEncoder:
             raise ValueError(f"missing: expected 'drop' or 'impute', got {missing!r}")
         self.columns, self.missing = columns, missing
 
-    def _check(self, df):
+    def _check(self, df, columns=None):
         import pandas as pd
 
         if not isinstance(df, pd.DataFrame):
             raise TypeError(f"table: expected a pandas DataFrame, got {type(df).__name__}")
-        columns = list(df.columns) if self.columns is None else list(self.columns)
+        if isinstance(self.columns, str):
+            raise TypeError(
+                f"columns: expected a list of column names, got the string {self.columns!r}"
+                f" (write [{self.columns!r}])"
+            )
+        if df.columns.has_duplicates:
+            raise ValueError(
+                f"table: duplicate column names {sorted(set(df.columns[df.columns.duplicated()]))}"
+            )
+        if columns is None:
+            columns = list(df.columns) if self.columns is None else list(self.columns)
         unknown = [c for c in columns if c not in df.columns]
         if unknown:
             raise ValueError(f"columns: {unknown} not in the table (it has {list(df.columns)})")
@@ -278,6 +339,11 @@ class TableEncoder:
             if pd.api.types.is_bool_dtype(col) or isinstance(col.dtype, pd.CategoricalDtype):
                 kinds[c] = "categorical"
             elif pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_complex_dtype(col):
+                if np.isinf(col.to_numpy(float)).any():
+                    raise ValueError(
+                        f"table: column {c!r} contains infinite values; replace them (e.g. with"
+                        " NaN, then missing='impute') or drop the rows"
+                    )
                 kinds[c] = "numeric"
             elif pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
                 types = {type(v).__name__ for v in col.dropna()}
@@ -324,12 +390,39 @@ class TableEncoder:
                 self.categories_[c] = sorted(sub[c].astype(str).unique())
         return self
 
-    def transform(self, df):
-        """Encode ``df`` (same columns as in ``fit``) as float32 of shape (rows, features)."""
+    def _check_fitted(self):
         if not hasattr(self, "kinds_"):
-            raise RuntimeError("TableEncoder: call fit() first")
-        self._check(df)
+            from sklearn.exceptions import NotFittedError  # a ValueError, as in scikit-learn
+
+            raise NotFittedError("TableEncoder: call fit() first")
+
+    def transform(self, df):
+        """Encode ``df`` (same columns as in ``fit``) as float32 of shape (rows, features).
+
+        Raises ``ValueError`` naming the column when a fitted column is missing, changed kind
+        (e.g. text in a numeric column) or holds a category ``fit`` never saw."""
+        self._check_fitted()
+        import pandas as pd
+
+        if isinstance(df, pd.DataFrame):
+            missing = [c for c in self.columns_ if c not in df.columns]
+            if missing:
+                raise ValueError(f"table: columns {missing} were fitted but are not in the table")
+        _, kinds = self._check(df, self.columns_)
+        for c, kind in kinds.items():
+            if kind != self.kinds_[c]:
+                raise ValueError(
+                    f"table: column {c!r} was {self.kinds_[c]} when fitted, now {kind}"
+                    f" (dtype {df[c].dtype})"
+                )
         sub = self._fill(df)
+        for c in self.categories_:
+            unseen = sorted(set(sub[c].astype(str)) - set(self.categories_[c]))
+            if unseen:
+                raise ValueError(
+                    f"table: column {c!r} has categories {unseen} that fit() never saw"
+                    f" (known: {self.categories_[c]})"
+                )
         blocks = []
         for c, kind in self.kinds_.items():
             if kind == "numeric":
@@ -349,8 +442,7 @@ class TableEncoder:
         """The encoded layout, in order: ``(column, kind, width)`` per column, width 1 for a numeric
         column and the number of categories for a categorical one (see
         :func:`gankit.models.table_generator`, which ends each categorical block in a softmax)."""
-        if not hasattr(self, "kinds_"):
-            raise RuntimeError("TableEncoder: call fit() first")
+        self._check_fitted()
         return [
             (c, kind, 1 if kind == "numeric" else len(self.categories_[c]))
             for c, kind in self.kinds_.items()
@@ -359,6 +451,7 @@ class TableEncoder:
     @property
     def feature_names(self):
         """One name per encoded feature: ``bill_length_mm`` or ``species=Adelie``."""
+        self._check_fitted()
         return [
             name
             for c, kind in self.kinds_.items()
@@ -367,13 +460,18 @@ class TableEncoder:
 
     def inverse_transform(self, encoded):
         """Decode rows (e.g. generated ones) to a DataFrame: numeric columns rescaled, each
-        categorical column the category with the largest value in its block."""
+        categorical column the category with the largest value in its block. Raises ``ValueError``
+        for another width or NaN/inf values, ``TypeError`` for non-numeric input."""
         import pandas as pd
 
-        encoded = np.asarray(encoded, dtype=np.float64)
         width = len(self.feature_names)
+        encoded = _numeric_array(encoded, "encoded").astype(np.float64)
         if encoded.ndim != 2 or encoded.shape[1] != width:
             raise ValueError(f"encoded: expected shape (rows, {width}), got {encoded.shape}")
+        if not np.all(np.isfinite(encoded)):
+            raise ValueError(
+                "encoded: contains NaN or infinite values (did the generator diverge?)"
+            )
         out, i = {}, 0
         for c, kind in self.kinds_.items():
             if kind == "numeric":
@@ -403,11 +501,16 @@ def make_mixture(kind="ring", n=2000, std=0.05, radius=2.0, seed=0):
 
     ``kind`` is ``"ring"`` (8 Gaussians of standard deviation ``std`` on a circle of ``radius``),
     ``"grid"`` (25 Gaussians on a 5x5 grid spanning ``[-radius, radius]``) or ``"moons"``
-    (scikit-learn's two moons, scaled to the same size; its mode index is the moon).
+    (scikit-learn's two moons, scaled to the same size; its mode index is the moon). Raises
+    ``ValueError`` for an unknown ``kind``, a non-integer or non-positive ``n``, a negative or
+    non-finite ``std``, a non-positive ``radius`` or a negative ``seed``.
     """
-    if n <= 0:
-        raise ValueError(f"n: expected a positive number of points, got {n}")
-    rng = np.random.default_rng(seed)
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n <= 0:
+        raise ValueError(f"n: expected a positive number of points (an integer), got {n!r}")
+    if kind not in ("ring", "grid", "moons"):
+        raise ValueError(f"kind: expected 'ring', 'grid' or 'moons', got {kind!r}")
+    _check_spread(std, radius)
+    rng = np.random.default_rng(check_count(seed, "seed", minimum=0))
     if kind == "moons":
         from sklearn.datasets import make_moons
 
@@ -420,10 +523,25 @@ def make_mixture(kind="ring", n=2000, std=0.05, radius=2.0, seed=0):
     return pts.astype(np.float32), which.astype(np.int64)
 
 
+def _check_spread(std, radius):
+    if isinstance(std, bool) or not isinstance(std, int | float | np.integer | np.floating):
+        raise TypeError(f"std: expected a number >= 0, got {std!r}")
+    if not (np.isfinite(std) and std >= 0):
+        raise ValueError(f"std: expected a finite number >= 0, got {std!r}")
+    check_positive(radius, "radius")
+
+
 def mixture_density(points, kind="ring", std=0.05, radius=2.0):
-    """The exact probability density of a ring or grid mixture at ``points`` of shape (n, 2)."""
+    """The exact probability density of a ring or grid mixture at ``points`` of shape (n, 2).
+
+    Raises ``ValueError`` for points of another shape, NaN/inf points or a ``std`` that is not a
+    positive number (a density needs a spread)."""
+    points = _check_points(np.asarray(points), "points")
+    if points.shape[1] != 2:
+        raise ValueError(f"points: expected 2-D points of shape (n, 2), got {points.shape}")
+    check_positive(std, "std")
     centres = mixture_modes(kind, radius)
-    d2 = ((np.asarray(points, np.float64)[:, None, :] - centres[None]) ** 2).sum(-1)
+    d2 = ((points.astype(np.float64)[:, None, :] - centres[None]) ** 2).sum(-1)
     return np.exp(-d2 / (2 * std**2)).mean(axis=1) / (2 * np.pi * std**2)
 
 
@@ -459,8 +577,13 @@ def make_dataset(
     x = _check_samples(x)
     if augment is not None and not callable(augment):
         raise TypeError(f"augment: expected a function or layer, got {type(augment).__name__}")
-    if not isinstance(batch_size, int | np.integer) or batch_size <= 0:
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, int | np.integer)
+        or batch_size <= 0
+    ):
         raise ValueError(f"batch_size: expected a positive integer, got {batch_size!r}")
+    _check_seed(seed)
     if drop_remainder and batch_size > len(x):
         raise ValueError(f"batch_size: {batch_size} is larger than the {len(x)} examples")
     tensors = x if y is None else (x, check_labels(y, len(x), "y"))
@@ -487,9 +610,13 @@ def _check_samples(x, name="x"):
     return check_images(x, name) if x.ndim == 4 else _check_points(x, name)
 
 
+def _check_seed(seed):
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+        raise TypeError(f"seed: expected an integer (or None), got {seed!r}")
+
+
 def _check_points(x, name):
-    if x.dtype == object or not np.issubdtype(x.dtype, np.number):
-        raise TypeError(f"{name}: expected a numeric array, got dtype {x.dtype}")
+    x = _numeric_array(x, name)
     if x.ndim != 2 or x.shape[0] == 0:
         raise ValueError(
             f"{name}: expected points of shape (n, d) or images (N, H, W, C), got {x.shape}"
@@ -506,8 +633,9 @@ def balanced_dataset(x, y, batch_size=64, seed=0, steps_per_epoch=None):
     Each class gets its own shuffled, repeating stream and every example is drawn from a class
     chosen uniformly (``tf.data.Dataset.sample_from_datasets``), so rare classes are oversampled
     and common ones undersampled. An epoch is ``steps_per_epoch`` batches (default: as many as
-    ``len(x) // batch_size``). Raises ``ValueError`` for labels that do not match ``x`` or a
-    single class.
+    ``len(x) // batch_size``). Raises ``ValueError`` for labels that do not match ``x``, a
+    single class, a ``batch_size`` outside ``1..len(x)`` or a ``steps_per_epoch`` below 1, and
+    ``TypeError`` for a seed that is not an integer.
     """
     import tensorflow as tf
 
@@ -516,8 +644,17 @@ def balanced_dataset(x, y, batch_size=64, seed=0, steps_per_epoch=None):
     classes = np.unique(y)
     if len(classes) < 2:
         raise ValueError(f"y: balancing needs at least two classes, got {classes.tolist()}")
-    if not isinstance(batch_size, int | np.integer) or not 0 < batch_size <= len(x):
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, int | np.integer)
+        or not 0 < batch_size <= len(x)
+    ):
         raise ValueError(f"batch_size: expected 1..{len(x)}, got {batch_size!r}")
+    if steps_per_epoch is not None:
+        check_count(steps_per_epoch, "steps_per_epoch")
+    if seed is None:
+        raise TypeError("seed: expected an integer, got None (each class stream needs a seed)")
+    _check_seed(seed)
     streams = [
         tf.data.Dataset.from_tensor_slices((x[y == c], y[y == c]))
         .cache()

@@ -76,5 +76,5 @@ def test_table_generator_makes_valid_rows_for_the_encoder():
     assert set(decoded["kind"]) <= {"a", "b", "c"}
     with pytest.raises(ValueError, match="blocks"):
         models.table_generator(8, [])
-    with pytest.raises(RuntimeError, match="fit"):
+    with pytest.raises(ValueError, match="fit"):  # scikit-learn's NotFittedError
         _ = data.TableEncoder().blocks
