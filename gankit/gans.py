@@ -33,6 +33,12 @@ class GAN(keras.Model):
     ``fit`` accepts a dataset of samples or of ``(samples, labels)`` pairs (labels are ignored).
     History holds ``d_loss``, ``g_loss`` and ``d_real``/``d_fake``: D's mean probability that a
     real / generated sample is real (both near 0.5 when neither network is winning).
+
+    Built and compiled in a ``tf.distribute`` strategy's scope, ``fit`` gives what one device gives
+    on the same global batches (tests/test_distribute.py): losses divide by the global batch,
+    History reports the global batch's numbers, and each replica trains on its own slice of the
+    global batch's noise. XLA (``jit_compile=True``) cannot span replicas: it is turned off there,
+    with a warning.
     """
 
     def __init__(self, generator, discriminator, latent_dim=None, seed=None, ema=None, **kwargs):
