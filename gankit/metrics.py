@@ -1,17 +1,29 @@
 """Sample-quality metrics as plain functions over arrays (features, class probabilities, points).
 
 Nothing here knows about models: compute features with :class:`gankit.evaluator.Evaluator` (or any
-network) and pass arrays in. Each function raises ``ValueError`` for wrong shapes or NaN input.
+network) and pass arrays in. Each function raises ``ValueError`` for wrong shapes, NaN input or
+out-of-range settings, and ``TypeError`` for non-numeric input. Distances, neighbours and the KID
+kernel come from scikit-learn and SciPy; only the FID's matrix square root is written out here.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import linalg
+from scipy.spatial.distance import cdist
+from sklearn.metrics.pairwise import euclidean_distances, polynomial_kernel
+from sklearn.neighbors import NearestNeighbors
+
+from gankit.data import check_count, check_positive
 
 
 def _features(x, name, min_rows=2):
-    x = np.asarray(x, dtype=np.float64)
+    try:
+        x = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: expected a numeric 2-D array (samples, features)") from None
     if x.ndim != 2:
         raise ValueError(f"{name}: expected a 2-D array (samples, features), got shape {x.shape}")
     if len(x) < min_rows:
@@ -28,16 +40,25 @@ def frechet_distance(mu1, sigma1, mu2, sigma2):
     the trace of the matrix square root comes from a symmetric eigen-decomposition, so singular
     covariances (e.g. features that are always zero) need no offset.
     """
-    mu1, mu2 = np.atleast_1d(mu1).astype(np.float64), np.atleast_1d(mu2).astype(np.float64)
-    sigma1, sigma2 = (
-        np.atleast_2d(sigma1).astype(np.float64),
-        np.atleast_2d(sigma2).astype(np.float64),
-    )
+    try:
+        mu1, mu2 = np.atleast_1d(mu1).astype(np.float64), np.atleast_1d(mu2).astype(np.float64)
+        sigma1, sigma2 = (
+            np.atleast_2d(sigma1).astype(np.float64),
+            np.atleast_2d(sigma2).astype(np.float64),
+        )
+    except (TypeError, ValueError):
+        raise TypeError("frechet_distance: expected numeric means and covariances") from None
     if mu1.shape != mu2.shape or sigma1.shape != sigma2.shape or sigma1.shape != (len(mu1),) * 2:
         raise ValueError(
             f"frechet_distance: shapes disagree: mu {mu1.shape} / {mu2.shape}, "
             f"sigma {sigma1.shape} / {sigma2.shape}"
         )
+    for name, value in (("mu1", mu1), ("sigma1", sigma1), ("mu2", mu2), ("sigma2", sigma2)):
+        if not np.all(np.isfinite(value)):
+            raise ValueError(f"{name}: contains NaN or infinite values")
+    for name, sigma in (("sigma1", sigma1), ("sigma2", sigma2)):
+        if not np.allclose(sigma, sigma.T, rtol=1e-6, atol=1e-9 * (1 + np.abs(sigma).max())):
+            raise ValueError(f"{name}: expected a symmetric covariance matrix")
     # Tr((S1 S2)^(1/2)) = sum of sqrt(eigenvalues of S1^(1/2) S2 S1^(1/2)), a symmetric PSD matrix:
     # exact, and stable when the covariances are singular (dead ReLU features).
     w, v = linalg.eigh(sigma1)
@@ -64,11 +85,12 @@ def fid(features_a, features_b):
 def class_histogram(probabilities, num_classes=None):
     """Share of samples assigned to each class (argmax of ``probabilities``, rows are samples).
 
-    Returns a float array of length ``num_classes`` summing to 1. A GAN that drops a digit shows a
-    zero; one that collapses shows a single large share.
+    Returns a float array of length ``num_classes`` (at least the number of columns; default
+    that number) summing to 1. A GAN that drops a digit shows a zero; one that collapses shows a
+    single large share.
     """
     p = _features(probabilities, "probabilities", min_rows=1)
-    k = num_classes or p.shape[1]
+    k = p.shape[1] if num_classes is None else check_count(num_classes, "num_classes", p.shape[1])
     return np.bincount(p.argmax(axis=1), minlength=k)[:k] / len(p)
 
 
@@ -77,6 +99,8 @@ def confident_share(probabilities, threshold=0.9):
 
     Blurry or in-between samples get flat probabilities and lower this share.
     """
+    if isinstance(threshold, bool) or not isinstance(threshold, float | int | np.number):
+        raise TypeError(f"threshold: expected a probability in (0, 1), got {threshold!r}")
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"threshold: expected a probability in (0, 1), got {threshold}")
     p = _features(probabilities, "probabilities", min_rows=1)
@@ -91,11 +115,14 @@ def energy_distance(a, b, max_points=2000, seed=0):
     """
     rng = np.random.default_rng(seed)
     a, b = _features(a, "a"), _features(b, "b")
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"energy_distance: point sizes differ: {a.shape[1]} vs {b.shape[1]}")
+    max_points = check_count(max_points, "max_points")
     a = a[rng.permutation(len(a))[:max_points]]
     b = b[rng.permutation(len(b))[:max_points]]
 
-    def mean_dist(x, y):
-        return np.sqrt(((x[:, None, :] - y[None, :, :]) ** 2).sum(-1)).mean()
+    def mean_dist(x, y):  # SciPy's direct differences: exact, and fast for low-dimensional points
+        return cdist(x, y).mean()
 
     return float(2 * mean_dist(a, b) - mean_dist(a, a) - mean_dist(b, b))
 
@@ -108,7 +135,11 @@ def mode_coverage(points, modes, std, n_std=3.0, min_count=1):
     ``(modes_covered, high_quality_share, counts_per_mode)``.
     """
     p, m = _features(points, "points", min_rows=1), _features(modes, "modes", min_rows=1)
-    d = np.sqrt(((p[:, None, :] - m[None]) ** 2).sum(-1))
+    if p.shape[1] != m.shape[1]:
+        raise ValueError(f"mode_coverage: point sizes differ: {p.shape[1]} vs {m.shape[1]}")
+    std, n_std = check_positive(std, "std"), check_positive(n_std, "n_std")
+    min_count = check_count(min_count, "min_count")
+    d = cdist(p, m)
     nearest, dist = d.argmin(1), d.min(1)
     good = dist <= n_std * std
     counts = np.bincount(nearest[good], minlength=len(m))
@@ -127,16 +158,19 @@ def kid(features_a, features_b, subsets=50, subset_size=500, seed=0):
     a, b = _features(features_a, "features_a"), _features(features_b, "features_b")
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"kid: feature sizes differ: {a.shape[1]} vs {b.shape[1]}")
-    if subsets < 1:
-        raise ValueError(f"subsets: expected a positive number, got {subsets}")
-    m = min(subset_size, len(a), len(b))
+    subsets = check_count(subsets, "subsets")
+    m = min(check_count(subset_size, "subset_size", minimum=2), len(a), len(b))
     d = a.shape[1]
     rng = np.random.default_rng(seed)
+
+    def kernel(x, y):
+        return polynomial_kernel(x, y, degree=3, gamma=1.0 / d, coef0=1.0)
+
     values = []
     for _ in range(subsets):
         x = a[rng.choice(len(a), m, replace=False)]
         y = b[rng.choice(len(b), m, replace=False)]
-        kxx, kyy, kxy = ((x @ x.T) / d + 1) ** 3, ((y @ y.T) / d + 1) ** 3, ((x @ y.T) / d + 1) ** 3
+        kxx, kyy, kxy = kernel(x, x), kernel(y, y), kernel(x, y)
         off = (kxx.sum() - np.trace(kxx) + kyy.sum() - np.trace(kyy)) / (m * (m - 1))
         values.append(off - 2 * kxy.mean())
     return float(np.mean(values)), float(np.std(values))
@@ -157,16 +191,10 @@ def inception_score(probabilities, eps=1e-12):
     return float(np.exp(kl.mean()))
 
 
-def _pairwise_distances(a, b):
-    """Euclidean distances between rows, via |a|² - 2 a·b + |b|² (no (n, m, d) intermediate)."""
-    d2 = (a**2).sum(1)[:, None] - 2 * a @ b.T + (b**2).sum(1)[None]
-    return np.sqrt(np.maximum(d2, 0.0))
-
-
 def _knn_radii(x, k):
-    d = _pairwise_distances(x, x)
-    np.fill_diagonal(d, 0.0)
-    return np.sort(d, axis=1)[:, k]  # column 0 is the point itself
+    """Distance from each row of ``x`` to its ``k``-th nearest other row."""
+    dist, _ = NearestNeighbors(n_neighbors=k + 1).fit(x).kneighbors(x)
+    return dist[:, k]  # column 0 is the point itself
 
 
 def precision_recall(real_features, fake_features, k=3, max_points=2000, seed=0):
@@ -181,12 +209,15 @@ def precision_recall(real_features, fake_features, k=3, max_points=2000, seed=0)
     r, f = _features(real_features, "real_features"), _features(fake_features, "fake_features")
     if r.shape[1] != f.shape[1]:
         raise ValueError(f"precision_recall: feature sizes differ: {r.shape[1]} vs {f.shape[1]}")
-    if not 1 <= k < min(len(r), len(f)):
-        raise ValueError(f"k: expected 1 <= k < number of points, got {k}")
+    k, max_points = check_count(k, "k"), check_count(max_points, "max_points", minimum=2)
     r = r[rng.permutation(len(r))[:max_points]]
     f = f[rng.permutation(len(f))[:max_points]]
+    if not k < min(len(r), len(f)):
+        raise ValueError(
+            f"k: expected 1 <= k < number of points used ({min(len(r), len(f))}), got {k}"
+        )
     r_radii, f_radii = _knn_radii(r, k), _knn_radii(f, k)
-    d = _pairwise_distances(f, r)  # fake x real
+    d = euclidean_distances(f, r)  # fake x real
     precision = float(np.mean((d <= r_radii[None, :]).any(1)))
     recall = float(np.mean((d.T <= f_radii[None, :]).any(1)))
     return precision, recall
@@ -195,7 +226,12 @@ def precision_recall(real_features, fake_features, k=3, max_points=2000, seed=0)
 def real_vs_real(metric, real, n, seed=0):
     """A metric's floor: ``metric(a, b)`` for two disjoint random halves ``a``, ``b`` of ``n`` rows
     each from ``real`` (needs ``2 n`` rows). Compare a generator's score with this, at equal ``n``."""
+    if not callable(metric):
+        raise TypeError(f"metric: expected a function metric(a, b), got {metric!r}")
+    n = check_count(n, "n")
     real = np.asarray(real)
+    if real.ndim == 0:
+        raise ValueError(f"real: expected an array of rows, got shape {real.shape}")
     if 2 * n > len(real):
         raise ValueError(
             f"n: need 2 x {n} = {2 * n} real rows for two disjoint halves, got {len(real)}"
@@ -204,22 +240,26 @@ def real_vs_real(metric, real, n, seed=0):
     return metric(real[order[:n]], real[order[n : 2 * n]])
 
 
-def nearest_neighbours(samples, train, batch_size=256):
+def _rows(x, name):
+    """Rows of ``x`` flattened to vectors: images (N, H, W, C) become (N, H*W*C)."""
+    try:
+        x = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: expected a numeric array of rows (images or vectors)") from None
+    if x.ndim < 2:
+        raise ValueError(f"{name}: expected rows (images or feature vectors), got shape {x.shape}")
+    return _features(x.reshape(x.shape[0], math.prod(x.shape[1:])), name, min_rows=1)
+
+
+def nearest_neighbours(samples, train):
     """For each sample, the Euclidean distance to its nearest training row and that row's index.
 
     The memorisation check (as in the Generative Deep Learning notebooks): samples much closer
     to a training image than held-out real images are, are likely copies. Rows may be images
     (flattened here) or feature vectors. Returns ``(distances, indices)``.
     """
-    a = _features(np.asarray(samples).reshape(len(samples), -1), "samples", min_rows=1)
-    b = _features(np.asarray(train).reshape(len(train), -1), "train", min_rows=1)
+    a, b = _rows(samples, "samples"), _rows(train, "train")
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"nearest_neighbours: sizes differ: {a.shape[1]} vs {b.shape[1]}")
-    b_sq = (b**2).sum(1)
-    dist, idx = [], []
-    for i in range(0, len(a), batch_size):
-        chunk = a[i : i + batch_size]
-        d2 = (chunk**2).sum(1)[:, None] - 2 * chunk @ b.T + b_sq[None]
-        idx.append(d2.argmin(1))
-        dist.append(np.sqrt(np.maximum(d2.min(1), 0.0)))
-    return np.concatenate(dist), np.concatenate(idx)
+    dist, idx = NearestNeighbors(n_neighbors=1).fit(b).kneighbors(a)
+    return dist[:, 0], idx[:, 0]

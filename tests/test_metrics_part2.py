@@ -85,3 +85,71 @@ def test_nearest_neighbours_finds_copies_and_distances():
     assert list(idx[:2]) == [7, 3]
     brute = np.sqrt(((samples.reshape(3, -1)[:, None] - train.reshape(50, -1)[None]) ** 2).sum(-1))
     np.testing.assert_allclose(dist, brute.min(1), atol=1e-6)
+
+
+# The metrics used to compute distances, neighbours and the KID kernel by hand; they now call
+# scikit-learn and SciPy. The hand-written versions stay here as references: the library must give
+# the same numbers on evaluator-like features (non-negative ReLU outputs, 128 wide).
+def _relu_features(n, seed, shift=0.0):
+    return np.maximum(np.random.default_rng(seed).normal(shift, 1.0, (n, 128)), 0.0) * 3
+
+
+def _distances_by_hand(a, b):
+    d2 = (a**2).sum(1)[:, None] - 2 * a @ b.T + (b**2).sum(1)[None]
+    return np.sqrt(np.maximum(d2, 0.0))
+
+
+def _precision_recall_by_hand(r, f, k=3, max_points=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    r = r[rng.permutation(len(r))[:max_points]]
+    f = f[rng.permutation(len(f))[:max_points]]
+
+    def radii(x):
+        d = _distances_by_hand(x, x)
+        np.fill_diagonal(d, 0.0)
+        return np.sort(d, axis=1)[:, k]
+
+    d = _distances_by_hand(f, r)
+    return (
+        float(np.mean((d <= radii(r)[None, :]).any(1))),
+        float(np.mean((d.T <= radii(f)[None, :]).any(1))),
+    )
+
+
+def test_precision_recall_gives_the_hand_written_numbers():
+    real, fake = _relu_features(800, 1), _relu_features(700, 2, shift=0.2)
+    assert metrics.precision_recall(real, fake) == _precision_recall_by_hand(real, fake)
+    assert metrics.precision_recall(real, fake, k=5, max_points=500) == _precision_recall_by_hand(
+        real, fake, k=5, max_points=500
+    )
+
+
+def test_nearest_neighbours_gives_the_hand_written_distances_and_indices():
+    train, samples = _relu_features(1500, 3), _relu_features(300, 4)
+    dist, idx = metrics.nearest_neighbours(samples, train)
+    by_hand = _distances_by_hand(samples, train)
+    np.testing.assert_array_equal(idx, by_hand.argmin(1))
+    np.testing.assert_allclose(dist, by_hand.min(1), rtol=0, atol=1e-9)
+
+
+def test_energy_distance_gives_the_broadcast_formula():
+    a, b = gaussian(400, d=2, seed=5), gaussian(300, 0.3, d=2, seed=6)
+
+    def mean_dist(x, y):
+        return np.sqrt(((x[:, None, :] - y[None, :, :]) ** 2).sum(-1)).mean()
+
+    want = 2 * mean_dist(a, b) - mean_dist(a, a) - mean_dist(b, b)
+    assert metrics.energy_distance(a, b) == pytest.approx(want, rel=1e-12, abs=1e-15)
+
+
+def test_kid_gives_the_hand_written_kernel_numbers():
+    a, b = _relu_features(600, 7), _relu_features(600, 8, shift=0.1)
+    rng, d, m, values = np.random.default_rng(0), 128, 200, []
+    for _ in range(5):
+        x = a[rng.choice(len(a), m, replace=False)]
+        y = b[rng.choice(len(b), m, replace=False)]
+        kxx, kyy, kxy = ((x @ x.T) / d + 1) ** 3, ((y @ y.T) / d + 1) ** 3, ((x @ y.T) / d + 1) ** 3
+        off = (kxx.sum() - np.trace(kxx) + kyy.sum() - np.trace(kyy)) / (m * (m - 1))
+        values.append(off - 2 * kxy.mean())
+    got = metrics.kid(a, b, subsets=5, subset_size=200, seed=0)
+    assert got == pytest.approx((np.mean(values), np.std(values)), rel=1e-12)
