@@ -12,23 +12,30 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from gankit.data import to_pixel_range
+from gankit.data import check_count, check_images, to_pixel_range
 
 
 def grid_array(images, ncols=None, pad=1):
-    """Tile images (N, H, W, C) in [-1, 1] into one array in [0, 1] of shape (rows*H, cols*W, C)."""
-    images = to_pixel_range(images)
-    n, h, w, c = images.shape
-    ncols = ncols or math.ceil(math.sqrt(n))
-    nrows = math.ceil(n / ncols)
-    out = np.ones((nrows * (h + pad) + pad, ncols * (w + pad) + pad, c), dtype=np.float32)
-    for i, img in enumerate(images):
-        r, q = divmod(i, ncols)
-        out[
-            pad + r * (h + pad) : pad + r * (h + pad) + h,
-            pad + q * (w + pad) : pad + q * (w + pad) + w,
-        ] = img
-    return out
+    """Tile images (N, H, W, C) in [-1, 1] into one array in [0, 1] of shape
+    (rows * (H + pad) + pad, ncols * (W + pad) + pad, C), white between tiles and after the last.
+
+    ``ncols`` defaults to a square grid (``ceil(sqrt(N))``). The tiling is scikit-image's
+    ``montage``. Raises ``ValueError`` for images that :func:`gankit.data.check_images` rejects
+    (wrong rank or channels, NaN, 0-255 pixels), a non-positive ``ncols`` or a negative ``pad``.
+    """
+    from skimage.util import montage
+
+    images = to_pixel_range(check_images(images, "images"))
+    n, _, _, c = images.shape
+    ncols = math.ceil(math.sqrt(n)) if ncols is None else check_count(ncols, "ncols")
+    pad = check_count(pad, "pad", minimum=0)
+    return montage(
+        images,
+        fill=(1.0,) * c,  # white, per channel
+        grid_shape=(math.ceil(n / ncols), ncols),
+        padding_width=pad,
+        channel_axis=-1,
+    )
 
 
 def _imshow(ax, arr):

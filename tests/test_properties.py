@@ -74,3 +74,105 @@ def test_fid_is_non_negative_symmetric_and_zero_on_itself(a, b):
     assert fid_ab >= -1e-6
     assert fid_ab == pytest.approx(metrics.fid(b, a), rel=1e-6, abs=1e-6)
     assert metrics.fid(a, a) == pytest.approx(0.0, abs=1e-6)
+
+
+def _grid_array_by_hand(images, ncols=None, pad=1):
+    """plotting.grid_array as it was written before it used skimage.util.montage (the reference)."""
+    images = data.to_pixel_range(images)
+    n, h, w, c = images.shape
+    ncols = ncols or int(np.ceil(np.sqrt(n)))
+    nrows = int(np.ceil(n / ncols))
+    out = np.ones((nrows * (h + pad) + pad, ncols * (w + pad) + pad, c), dtype=np.float32)
+    for i, img in enumerate(images):
+        r, q = divmod(i, ncols)
+        y0, x0 = pad + r * (h + pad), pad + q * (w + pad)
+        out[y0 : y0 + h, x0 : x0 + w] = img
+    return out
+
+
+@pytest.mark.parametrize(
+    ("shape", "ncols", "pad"),
+    [
+        ((64, 28, 28, 1), None, 1),  # the CLI's and the callbacks' 8x8 grid
+        ((10, 28, 28, 1), 4, 1),  # an incomplete last row
+        ((7, 8, 8, 3), None, 0),  # colour, no padding, incomplete last row
+        ((5, 6, 4, 1), 2, 3),  # not square, wide padding
+        ((3, 8, 8, 1), 8, 1),  # more columns than images
+    ],
+)
+def test_grid_array_is_pixel_identical_to_the_hand_written_tiling(shape, ncols, pad):
+    from gankit import plotting
+
+    images = np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32)
+    got = plotting.grid_array(images, ncols=ncols, pad=pad)
+    want = _grid_array_by_hand(images, ncols=ncols, pad=pad)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+
+
+@FAST
+@given(
+    st.tuples(st.integers(1, 12), st.integers(1, 6), st.integers(1, 6), st.sampled_from([1, 3])),
+    st.one_of(st.none(), st.integers(1, 13)),
+    st.integers(0, 3),
+)
+def test_grid_array_matches_the_hand_written_tiling_for_any_shape(shape, ncols, pad):
+    from gankit import plotting
+
+    images = np.random.default_rng(sum(shape)).uniform(-1, 1, shape).astype(np.float32)
+    np.testing.assert_array_equal(
+        plotting.grid_array(images, ncols=ncols, pad=pad),
+        _grid_array_by_hand(images, ncols=ncols, pad=pad),
+    )
+
+
+# every metric that takes arrays, with the name its error must give for its first argument
+ARRAY_METRICS = {
+    "fid": (lambda a, b: metrics.fid(a, b), "features_a"),
+    "kid": (lambda a, b: metrics.kid(a, b, subsets=2, subset_size=5), "features_a"),
+    "precision_recall": (lambda a, b: metrics.precision_recall(a, b), "real_features"),
+    "energy_distance": (lambda a, b: metrics.energy_distance(a, b), "a"),
+    "mode_coverage": (lambda a, b: metrics.mode_coverage(a, b, std=0.1), "points"),
+    "nearest_neighbours": (lambda a, b: metrics.nearest_neighbours(a, b), "samples"),
+}
+
+
+@FAST
+@given(
+    st.sampled_from(sorted(ARRAY_METRICS)),
+    st.sampled_from([np.nan, np.inf, -np.inf]),
+    st.integers(0, 11),
+    st.integers(0, 2),
+    st.booleans(),
+)
+def test_every_metric_names_a_nan_or_inf_anywhere_in_either_argument(name, bad, row, col, first):
+    call, first_name = ARRAY_METRICS[name]
+    a = np.random.default_rng(0).normal(size=(12, 3))
+    b = np.random.default_rng(1).normal(size=(12, 3))
+    (a if first else b)[row, col] = bad
+    with pytest.raises(ValueError, match=r"NaN or infinite") as caught:
+        call(a, b)
+    assert str(caught.value).startswith(first_name) == first
+
+
+@FAST
+@given(st.text(max_size=12))
+def test_command_line_numbers_accept_or_reject_any_text_in_one_line(text):
+    import argparse
+
+    from gankit import cli
+
+    for parse in (cli._seed, cli._int_between(1, 10_000), cli._positive_float, cli._png_path):
+        try:
+            value = parse(text)
+        except argparse.ArgumentTypeError as exc:
+            assert "\n" not in str(exc)
+            continue
+        if parse is cli._seed:
+            assert 0 <= value <= cli.SEED_MAX
+        elif parse is cli._positive_float:
+            assert 0 < value < float("inf")
+        elif parse is cli._png_path:
+            assert value.suffix.lower() == ".png"
+        else:
+            assert 1 <= value <= 10_000
