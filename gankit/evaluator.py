@@ -9,7 +9,6 @@ accuracy, seed, versions).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import keras
@@ -82,10 +81,19 @@ def train_evaluator(seed=0, epochs=12, batch_size=64, verbose=0):
 class Evaluator:
     """Wraps the evaluator network: features for FID, class probabilities, and metric shortcuts.
 
-    All methods take images in [-1, 1], NHWC, 28x28x1 (checked with a clear error).
+    All methods take images in [-1, 1], NHWC, 28x28x1 (checked with a clear error). ``model`` is
+    a Keras model with a layer named ``features`` (as :func:`build_evaluator` makes); anything
+    else gets a ``TypeError``/``ValueError`` saying so.
     """
 
     def __init__(self, model):
+        if not isinstance(model, keras.Model):
+            raise TypeError(f"model: expected a keras.Model, got {type(model).__name__}")
+        if FEATURE_LAYER not in [layer.name for layer in model.layers]:
+            raise ValueError(
+                f"model: expected a layer named {FEATURE_LAYER!r} (see build_evaluator), got"
+                f" layers {[layer.name for layer in model.layers]}"
+            )
         self.model = model
         self.feature_model = keras.Model(model.input, model.get_layer(FEATURE_LAYER).output)
 
@@ -130,8 +138,3 @@ def load_evaluator(path=None):
     from gankit.models import load
 
     return Evaluator(load(path, what="evaluator"))
-
-
-def evaluator_card():
-    """The evaluator's card (held-out accuracy, seed, versions) as a dict."""
-    return json.loads((EVALUATOR_DIR / "card.json").read_text())

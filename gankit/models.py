@@ -8,30 +8,54 @@ the losses in :mod:`gankit.losses` work on logits.
 from __future__ import annotations
 
 import math
+import os
 import re
+import zipfile
 from pathlib import Path
 
 import keras
 import numpy as np
 from keras import layers
 
+from gankit.data import check_count
 
-def _check_shape(shape, name):
-    shape = tuple(int(s) for s in shape)
-    if len(shape) not in (1, 3) or min(shape) <= 0:
-        raise ValueError(f"{name}: expected (features,) or (height, width, channels), got {shape}")
-    return shape
+
+def _check_shape(shape, name, ranks=(1, 3)):
+    expected = " or ".join({1: "(features,)", 3: "(height, width, channels)"}[r] for r in ranks)
+    if isinstance(shape, str) or not hasattr(shape, "__len__"):
+        raise TypeError(f"{name}: expected a tuple {expected}, got {shape!r}")
+    if len(shape) not in ranks or not all(
+        isinstance(s, int | np.integer) and not isinstance(s, bool) and s > 0 for s in shape
+    ):
+        raise ValueError(f"{name}: expected {expected} of positive integers, got {tuple(shape)}")
+    return tuple(int(s) for s in shape)
+
+
+def _check_widths(hidden, name="hidden"):
+    if isinstance(hidden, str) or not hasattr(hidden, "__iter__"):
+        raise TypeError(
+            f"{name}: expected a tuple of layer widths, e.g. (256, 512), got {hidden!r}"
+        )
+    return tuple(check_count(w, f"{name} width") for w in hidden)
+
+
+def _check_dropout(dropout):
+    if isinstance(dropout, bool) or not isinstance(dropout, int | float) or not 0 <= dropout < 1:
+        raise ValueError(f"dropout: expected a rate in [0, 1), got {dropout!r}")
+    return dropout
 
 
 def mlp_generator(latent_dim, output_shape, hidden=(256, 512), tanh=True, name="generator"):
     """An MLP generator: dense layers with LeakyReLU, reshaped to ``output_shape``.
 
     ``tanh=True`` squashes outputs to [-1, 1] (images); use ``tanh=False`` for 2-D points.
+    Raises ``ValueError`` for a non-positive ``latent_dim`` or layer width and a shape that is
+    neither (features,) nor (height, width, channels).
     """
     output_shape = _check_shape(output_shape, "output_shape")
-    z = keras.Input((latent_dim,), name="z")
+    z = keras.Input((check_count(latent_dim, "latent_dim"),), name="z")
     h = z
-    for width in hidden:
+    for width in _check_widths(hidden):
         h = layers.Dense(width)(h)
         h = layers.LeakyReLU(0.2)(h)
     h = layers.Dense(math.prod(output_shape), activation="tanh" if tanh else None)(h)
@@ -41,9 +65,10 @@ def mlp_generator(latent_dim, output_shape, hidden=(256, 512), tanh=True, name="
 def mlp_discriminator(input_shape, hidden=(512, 256), dropout=0.0, name="discriminator"):
     """An MLP discriminator: flatten, dense layers with LeakyReLU (and optional dropout), one logit."""
     input_shape = _check_shape(input_shape, "input_shape")
+    dropout = _check_dropout(dropout)
     x = keras.Input(input_shape, name="x")
     h = layers.Flatten()(x)
-    for width in hidden:
+    for width in _check_widths(hidden):
         h = layers.Dense(width)(h)
         h = layers.LeakyReLU(0.2)(h)
         if dropout:
@@ -59,17 +84,27 @@ def table_generator(latent_dim, blocks, hidden=(128, 128), name="generator"):
     categories, so that every generated row holds a valid distribution over each column's values
     instead of free numbers that argmax-decoding would map to the most common category.
     """
-    if not blocks:
+    if isinstance(blocks, str) or not blocks:
         raise ValueError("blocks: expected the (column, kind, width) list of a fitted TableEncoder")
-    z = keras.Input((latent_dim,), name="z")
+    for entry in blocks:
+        if (
+            not isinstance(entry, tuple | list)
+            or len(entry) != 3
+            or entry[1] not in ("numeric", "categorical")
+            or isinstance(entry[2], bool)
+            or not isinstance(entry[2], int | np.integer)
+            or entry[2] < 1
+        ):
+            raise ValueError(
+                f"blocks: expected (column, 'numeric'/'categorical', width), got {entry!r}"
+            )
+    z = keras.Input((check_count(latent_dim, "latent_dim"),), name="z")
     h = z
-    for width in hidden:
+    for width in _check_widths(hidden):
         h = layers.Dense(width)(h)
         h = layers.LeakyReLU(0.2)(h)
     outputs = []
     for column, kind, width in blocks:
-        if kind not in ("numeric", "categorical") or int(width) < 1:
-            raise ValueError(f"blocks: bad entry {(column, kind, width)!r}")
         activation = None if kind == "numeric" else "softmax"
         outputs.append(
             layers.Dense(
@@ -100,12 +135,12 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64, bn_momentum=0.9, n
     ``bn_momentum`` 0.9 (the DCGAN paper's, PyTorch's default) rather than Keras' 0.99: a GAN's
     weights move fast, and inference-mode samples use the moving statistics, which must keep up.
     """
-    h_, w_, channels = _check_shape(image_shape, "image_shape")
+    h_, w_, channels = _check_shape(image_shape, "image_shape", ranks=(3,))
     if h_ != w_:
         raise ValueError(f"image_shape: expected a square image, got {h_}x{w_}")
     start, k = _upsampling_plan(h_)
-    filters = base_filters * 2 ** (k - 1)
-    z = keras.Input((latent_dim,), name="z")
+    filters = check_count(base_filters, "base_filters") * 2 ** (k - 1)
+    z = keras.Input((check_count(latent_dim, "latent_dim"),), name="z")
     h = layers.Dense(start * start * filters, use_bias=False)(z)
     h = layers.BatchNormalization(momentum=bn_momentum)(h)
     h = layers.ReLU()(h)
@@ -128,9 +163,10 @@ def dcgan_discriminator(image_shape, base_filters=64, dropout=0.0, name="discrim
     Batch norm is left out on purpose: it would make D's output for one image depend on the batch,
     and its moving statistics would change during the generator's step.
     """
-    h_, w_, channels = _check_shape(image_shape, "image_shape")
+    h_, w_, channels = _check_shape(image_shape, "image_shape", ranks=(3,))
+    dropout = _check_dropout(dropout)
     x = keras.Input((h_, w_, channels), name="x")
-    h, filters, side = x, base_filters, h_
+    h, filters, side = x, check_count(base_filters, "base_filters"), h_
     while True:
         h = layers.Conv2D(filters, 4, strides=2, padding="same")(h)
         h = layers.LeakyReLU(0.2)(h)
@@ -149,16 +185,51 @@ def predict_in_batches(model, x, batch_size=256):
 
     A plain eager call per batch: unlike ``Model.predict`` it builds no ``tf.function``, so calling
     it on many models or input sizes (callbacks every epoch, a notebook re-run in the same
-    kernel) never triggers TensorFlow's retracing warnings.
+    kernel) never triggers TensorFlow's retracing warnings. Raises ``TypeError`` for non-numeric
+    ``x`` and ``ValueError`` for an empty ``x``, rows of another shape than the model's input or a
+    non-positive ``batch_size``.
     """
     x = np.asarray(x)
-    if len(x) == 0:
+    if x.dtype == object or not (
+        np.issubdtype(x.dtype, np.integer)
+        or np.issubdtype(x.dtype, np.floating)
+        or np.issubdtype(x.dtype, np.bool_)
+    ):
+        raise TypeError(f"x: expected a numeric array, got dtype {x.dtype}")
+    if x.ndim == 0 or len(x) == 0:
         raise ValueError(f"x: expected at least one row, got shape {x.shape}")
+    try:
+        expected = tuple(model.input_shape[1:]) if not isinstance(model.input_shape, list) else None
+    except (AttributeError, ValueError):  # a model not built yet: Keras checks on the call
+        expected = None
+    if expected is not None and (
+        len(expected) != x.ndim - 1
+        or any(e is not None and e != s for e, s in zip(expected, x.shape[1:], strict=True))
+    ):
+        raise ValueError(
+            f"x: {model.name} expects rows of shape {expected}, got {x.shape[1:]} (x: {x.shape})"
+        )
+    batch_size = check_count(batch_size, "batch_size")
     parts = [
         keras.ops.convert_to_numpy(model(x[i : i + batch_size], training=False))
         for i in range(0, len(x), batch_size)
     ]
     return np.concatenate(parts)
+
+
+def latent_dim(generator, what="generator"):
+    """The size of the latent vector ``generator`` takes: its input must be ``(batch, latent_dim)``.
+
+    Raises ``ValueError`` naming ``what`` for a model with any other input (e.g. a discriminator,
+    whose input is an image), so a caller can say so before drawing noise for it.
+    """
+    shape = getattr(generator, "input_shape", None)
+    if isinstance(shape, list) or shape is None or len(shape) != 2 or shape[1] is None:
+        raise ValueError(
+            f"{what}: expected a model that takes latent vectors (batch, latent_dim), got input"
+            f" shape {shape} (is this a discriminator?)"
+        )
+    return int(shape[1])
 
 
 class UnsafeModelError(ValueError):
@@ -169,17 +240,27 @@ def load(path, what="model"):
     """Load a ``.keras`` model file in Keras **safe mode** and return the model, uncompiled.
 
     Safe mode refuses files whose layers carry Python code (a ``Lambda`` layer holding a lambda),
-    because loading such a file runs that code. Raises ``FileNotFoundError`` for a missing file,
-    ``ValueError`` for a file that is not ``.keras`` or cannot be read, and
+    because loading such a file runs that code. Raises ``TypeError`` for a ``path`` that is not a
+    path, ``FileNotFoundError`` for a missing file, ``ValueError`` for a folder, a file that is
+    not ``.keras`` (by name or content: a ``.keras`` file is a zip archive) or cannot be read, and
     :class:`UnsafeModelError` (a ``ValueError``) for a file with Python code, saying why. gankit
     never unpickles files; if you wrote such a file yourself and trust it, load it with
     ``keras.models.load_model(path, safe_mode=False)``.
     """
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"{what}: expected a path to a .keras file, got {path!r}")
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{what}: {path} is a folder; expected a .keras file")
     if not path.is_file():
         raise FileNotFoundError(f"{what}: no such file {path}")
     if path.suffix != ".keras":
         raise ValueError(f"{what}: expected a .keras file, got {path.name}")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"{what}: {path} is not a Keras model file (a .keras file is a zip archive; this one"
+            f" is {'empty' if path.stat().st_size == 0 else 'something else'})"
+        )
     try:
         return keras.models.load_model(path, compile=False, safe_mode=True)
     except Exception as exc:  # Keras raises several types for bad or unsafe files

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -28,7 +29,7 @@ def sample(space, n, seed=0):
     """``n`` random points of a space whose values are lists (uniform choice), ``(low, high)``
     (uniform) or ``(low, high, "log")`` (log-uniform, e.g. learning rates)."""
     _check_space(space)
-    if not isinstance(n, int) or n < 1:
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         raise ValueError(f"n: expected a positive number of trials, got {n!r}")
     rng = np.random.default_rng(seed)
     points = []
@@ -55,7 +56,12 @@ def _check_space(space, grid_only=False):
             continue
         if grid_only:
             raise TypeError(f"space[{name!r}]: a grid needs a list of values, got {spec!r}")
-        ok = isinstance(spec, tuple) and len(spec) in (2, 3) and spec[0] < spec[1]
+        ok = (
+            isinstance(spec, tuple)
+            and len(spec) in (2, 3)
+            and all(_is_finite_number(v) for v in spec[:2])
+            and spec[0] < spec[1]
+        )
         if ok and len(spec) == 3:
             ok = spec[2] == "log" and spec[0] > 0
         if not ok:
@@ -65,19 +71,47 @@ def _check_space(space, grid_only=False):
             )
 
 
+def _is_finite_number(value):
+    return (
+        isinstance(value, int | float | np.integer | np.floating)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
+
+
 def run_trials(objective, trials, budget=None, verbose=True):
     """Run ``objective(params, budget)`` for each dict in ``trials``; return a DataFrame with one
     row per trial: ``trial``, the parameters, the returned metrics, ``seconds`` and ``status``
-    (``"ok"`` or ``"diverged"``)."""
+    (``"ok"`` or ``"diverged"``). Raises ``TypeError`` for an ``objective`` that is not callable
+    or returns something other than a dict, or ``trials`` that are not a list of dicts, and
+    ``ValueError`` for no trials."""
     import pandas as pd
 
     from gankit.callbacks import TrainingDiverged
 
+    if not callable(objective):
+        raise TypeError(
+            f"objective: expected a function objective(params, budget), got {objective!r}"
+        )
+    expected = "trials: expected a list of parameter dicts (from grid(space) or sample(space, n))"
+    if isinstance(trials, dict | str) or not hasattr(trials, "__iter__"):
+        raise TypeError(f"{expected}, got {type(trials).__name__}")
+    trials = list(trials)
+    if not all(isinstance(t, dict) for t in trials):
+        raise TypeError(f"{expected}, got items {sorted({type(t).__name__ for t in trials})}")
+    if not trials:
+        raise ValueError("trials: expected at least one trial, got none")
     rows = []
     for i, params in enumerate(trials):
         start = time.perf_counter()
         try:
-            result = dict(objective(dict(params), budget))
+            result = objective(dict(params), budget)
+            if not isinstance(result, Mapping):
+                raise TypeError(
+                    f"objective: expected it to return a dict of metrics, e.g. {{'fid': 12.3}},"
+                    f" got {type(result).__name__} for trial {i}"
+                )
+            result = dict(result)
             finite = all(
                 math.isfinite(v) for v in result.values() if isinstance(v, int | float | np.number)
             )
@@ -110,14 +144,29 @@ def random_search(objective, space, n_trials, budget=None, seed=0, verbose=True)
 
 def best(results, metric="fid", mode="min"):
     """The best finished trial's row (a Series) by ``metric``; diverged trials are skipped."""
+    import pandas as pd
+
+    _check_results(results, metric, "metric")
     if mode not in ("min", "max"):
         raise ValueError(f"mode: expected 'min' or 'max', got {mode!r}")
-    if metric not in results:
-        raise ValueError(f"metric: {metric!r} is not a column; columns are {list(results.columns)}")
+    if not pd.api.types.is_numeric_dtype(results[metric]):
+        raise TypeError(f"metric: column {metric!r} holds {results[metric].dtype}, not numbers")
     ok = results[(results["status"] == "ok") & results[metric].notna()]
     if ok.empty:
         raise ValueError("results: no trial finished without diverging")
     return ok.loc[ok[metric].idxmin() if mode == "min" else ok[metric].idxmax()]
+
+
+def _check_results(results, column, name):
+    import pandas as pd
+
+    if not isinstance(results, pd.DataFrame) or "status" not in results:
+        raise TypeError(
+            f"results: expected the DataFrame of run_trials (with a 'status' column), got"
+            f" {type(results).__name__}"
+        )
+    if column not in results:
+        raise ValueError(f"{name}: {column!r} is not a column; columns are {list(results.columns)}")
 
 
 def plot_trials(results, x, y="fid", logx=None, ax=None):
@@ -125,6 +174,8 @@ def plot_trials(results, x, y="fid", logx=None, ax=None):
     crosses at the top; a log x axis by default when ``x`` spans more than a factor of 20."""
     import matplotlib.pyplot as plt
 
+    _check_results(results, x, "x")
+    _check_results(results, y, "y")
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.5))
     ok = results[results["status"] == "ok"]
