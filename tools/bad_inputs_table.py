@@ -1,0 +1,93 @@
+"""Regenerate the README's "Bad input" paragraph from the table in ``tests/test_bad_inputs.py``.
+
+    python tools/bad_inputs_table.py           # rewrite README.md between the markers
+    python tools/bad_inputs_table.py --check   # exit 1 if README.md is stale
+
+The paragraph sits between ``<!-- bad-inputs:start -->`` and ``<!-- bad-inputs:end -->``: its count
+and its table (one row per function or command: the bad inputs tried, the errors they get) come
+from ``BAD_INPUTS``, so they cannot drift from the tests. ``tests/test_bad_inputs.py`` runs
+:func:`update` in memory and fails when the README differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+START, END = "<!-- bad-inputs:start -->", "<!-- bad-inputs:end -->"
+
+PROSE = (
+    "**Bad input.** Loaders, checks, pipelines, metrics, network builders, model files, the table"
+    " encoder, the search helpers and the command line answer bad input with one `ValueError` or"
+    " `TypeError` naming the argument, what was expected and what came in (the command line: one"
+    " line, exit status 2), never a traceback from deep inside a library."
+    " `tests/test_bad_inputs.py` holds the table of {count} bad inputs tried, below (generated from"
+    " it by `python tools/bad_inputs_table.py`; a test fails when this copy is stale), plus"
+    " hypothesis property tests (NaN or inf anywhere, any shape, any text for a command-line"
+    " number). A missing optional package or an offline download is one line."
+)
+
+
+def load_table():
+    """``BAD_INPUTS`` from ``tests/test_bad_inputs.py`` (imported from its file)."""
+    spec = importlib.util.spec_from_file_location(
+        "test_bad_inputs", ROOT / "tests/test_bad_inputs.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.BAD_INPUTS
+
+
+def _error_name(error):
+    return "exit 2, one line" if error.__name__ == "CLIExit" else error.__name__
+
+
+def render(rows):
+    """The paragraph, markers included: the prose with the count, then one table row per place."""
+    groups = {}
+    for row in rows:
+        tried, errors = groups.setdefault(row.where, ([], []))
+        tried.append(row.tried)
+        if _error_name(row.error) not in errors:
+            errors.append(_error_name(row.error))
+    lines = [START, textwrap.fill(PROSE.format(count=len(rows)), width=100), ""]
+    lines += ["| where | bad inputs tried | error |", "|---|---|---|"]
+    for where, (tried, errors) in groups.items():
+        lines.append(f"| `{where}` | {'; '.join(tried)} | {', '.join(errors)} |")
+    return "\n".join(lines + [END])
+
+
+def update(readme, rows):
+    """``readme`` with the text between the markers replaced by :func:`render` of ``rows``."""
+    if readme.count(START) != 1 or readme.count(END) != 1:
+        raise ValueError(f"README: expected one {START} and one {END} marker")
+    head, rest = readme.split(START)
+    _, tail = rest.split(END)
+    return head + render(rows) + tail
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if README.md is stale")
+    args = parser.parse_args(argv)
+    readme = README.read_text()
+    new = update(readme, load_table())
+    if args.check:
+        print("README.md is current" if new == readme else "README.md is stale")
+        return 0 if new == readme else 1
+    if new != readme:
+        sys.path.insert(0, str(ROOT))
+        from gankit.files import write_text
+
+        write_text(README, new)
+    print(f"README.md: {'rewritten' if new != readme else 'already current'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
