@@ -25,7 +25,7 @@ PROSE = (
     "**Bad input.** Loaders, checks, pipelines, metrics, network builders, model files, the table"
     " encoder, the search helpers and the command line answer bad input with one `ValueError` or"
     " `TypeError` naming the argument, what was expected and what came in (the command line: one"
-    " line, exit status 2), never a traceback from deep inside a library."
+    " line, exit status 2)."
     " `tests/test_bad_inputs.py` holds the table of {count} bad inputs tried, below (generated from"
     " it by `python tools/bad_inputs_table.py`; a test fails when this copy is stale), plus"
     " hypothesis property tests (NaN or inf anywhere, any shape, any text for a command-line"
