@@ -33,7 +33,6 @@ from gankit.files import atomic_path
 
 FILE = "checkpoint.npz"
 LEGACY_STATE = "checkpoint.json"  # the state file of the old two-file format, only recognised
-ARRAYS, STATE = FILE, LEGACY_STATE  # the old names (tests/test_safe_loading.py uses them)
 _STATE_KEY = "state"
 FORMAT = 2
 

@@ -99,7 +99,9 @@ def build_parser():
         "--epochs", type=_positive_int, help="number of epochs (default: the notebook's budget)"
     )
     budget.add_argument(
-        "--minutes", type=_positive_float, help="train until this many minutes have passed"
+        "--minutes",
+        type=_positive_float,
+        help="train until this many minutes of training have passed (counting time before a --resume)",
     )
     train.add_argument("--seed", type=_seed, default=0)
     train.add_argument("--out", required=True, type=Path, help="run folder to write into")
@@ -323,7 +325,11 @@ def sample(args):
         generator = models.load(args.generator, what="generator")
     except (OSError, ValueError) as exc:
         raise CLIError(str(exc)) from None
-    z = np.random.default_rng(args.seed).standard_normal((args.n, generator.input_shape[-1]))
+    try:
+        latent_dim = models.latent_dim(generator, what=str(args.generator))
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+    z = np.random.default_rng(args.seed).standard_normal((args.n, latent_dim))
     images = generator.predict(z.astype("float32"), verbose=0)
     try:
         plotting.save_image_grid(images, args.out)

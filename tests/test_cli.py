@@ -92,6 +92,17 @@ def test_sample_rejects_missing_and_non_keras_files(tmp_path, capsys):
     assert "expected a .keras file" in capsys.readouterr().err
 
 
+def test_sample_refuses_a_discriminator_in_one_line(tmp_path, capsys):
+    from gankit import models
+
+    path = tmp_path / "D.keras"
+    models.dcgan_discriminator((8, 8, 1), base_filters=4).save(path)
+    assert cli.main(["sample", str(path), "-n", "4", "--out", str(tmp_path / "g.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is this a discriminator?" in err
+    assert not (tmp_path / "g.png").exists()
+
+
 @pytest.fixture
 def ten_second_epochs(monkeypatch):
     """Every training epoch takes exactly 10 s on a fake clock (the callbacks' clock). An epoch

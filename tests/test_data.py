@@ -1,3 +1,5 @@
+import errno
+
 import numpy as np
 import pytest
 
@@ -43,7 +45,7 @@ def test_online_loader_says_offline_instead_of_a_traceback(monkeypatch):
     import keras
 
     def no_network():
-        raise OSError("no route to host")
+        raise OSError(errno.EHOSTUNREACH, "No route to host")
 
     monkeypatch.setattr(keras.datasets.mnist, "load_data", no_network)
     with pytest.raises(RuntimeError, match="offline.*load_mnist"):

@@ -63,10 +63,11 @@ def test_a_plain_model_loads(tmp_path):
 
 
 def test_a_checkpoint_with_python_objects_is_refused(tmp_path):
+    # one checkpoint file whose state is fine but whose weights are pickled Python objects
     np.savez(
-        tmp_path / checkpoints.ARRAYS, **{"generator/0000": np.array([{"a": 1}], dtype=object)}
+        tmp_path / checkpoints.FILE,
+        **{"generator/0000": np.array([{"a": 1}], dtype=object), "state": np.array("{}")},
     )
-    (tmp_path / checkpoints.STATE).write_text('{"epoch": 1, "notes": {}}')
     g = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
     d = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     from gankit import gans
