@@ -29,7 +29,9 @@ PROSE = (
     " `tests/test_bad_inputs.py` holds the table of {count} bad inputs tried, below (generated from"
     " it by `python tools/bad_inputs_table.py`; a test fails when this copy is stale), plus"
     " hypothesis property tests (NaN or inf anywhere, any shape, any text for a command-line"
-    " number). A missing optional package or an offline download is one line."
+    " number). A missing optional package is one line; a download that fails because you are"
+    " offline says so in one line, and any other failure of a download (a damaged cached file) is"
+    " one line naming its cause."
 )
 
 
