@@ -13,6 +13,7 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 from gankit.data import load_mnist  # noqa: E402
 from gankit.evaluator import EVALUATOR_DIR, EVALUATOR_PATH, Evaluator, train_evaluator  # noqa: E402
+from gankit.files import atomic_path, write_text  # noqa: E402
 
 if __name__ == "__main__":
     model, card = train_evaluator()
@@ -21,6 +22,7 @@ if __name__ == "__main__":
     x_test, _ = load_mnist("test")
     card["fid_test_vs_train"] = evaluator.fid(x_test, x_train)
     EVALUATOR_DIR.mkdir(parents=True, exist_ok=True)
-    model.save(EVALUATOR_PATH)
-    (EVALUATOR_DIR / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+    with atomic_path(EVALUATOR_PATH) as tmp:
+        model.save(tmp)
+    write_text(EVALUATOR_DIR / "card.json", json.dumps(card, indent=2) + "\n")
     print(json.dumps(card, indent=2))

@@ -367,6 +367,10 @@ def exercises(args):
             raise CLIError(str(exc)) from None
     if args.csv and not args.csv.parent.resolve().is_dir():
         raise CLIError(f"--csv: the folder {args.csv.parent} does not exist")
+    if args.csv and args.csv.is_dir():
+        raise CLIError(
+            f"--csv: {args.csv} is a folder; name a file, e.g. {args.csv / 'grades.csv'}"
+        )
     rows = []
     for path in paths:
         print(path, flush=True)

@@ -60,6 +60,7 @@ import nbformat
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 SOLUTION_TAG = "solution"
+NBVAL = "# NBVAL_"  # nbval cell markers, dropped from student copies
 CHECK_CALL = re.compile(r"\bchecks\.check_(\w+)\(")
 SOLUTION_NOTEBOOKS = "[0-9][0-9]_*.ipynb"
 
@@ -204,6 +205,10 @@ def student_copy(nb, source_name):
             cell.metadata["gankit"] = {"exercise": exercise.id, "name": exercise.name}
         elif index in checks:
             cell.metadata["gankit"] = {"check": checks[index].id}
+        if cell.cell_type == "code":  # nbval's markers are for CI, not for learners
+            cell.source = "\n".join(
+                line for line in cell.source.split("\n") if not line.strip().startswith(NBVAL)
+            )
         elif BEGIN in cell.source:  # a markdown answer
             cell.source = _stub(cell.source, lambda indent: [f"{indent}*YOUR ANSWER HERE*"])
         cells.append(cell)

@@ -89,6 +89,8 @@ def test_no_solution_text_survives(solution):
         if ex.SOLUTION_TAG in cell.metadata.get("tags", []):
             assert cell.source not in student_text
     assert all(not cell.get("outputs") for cell in student.cells), "outputs were not cleared"
+    assert "NBVAL_" in "\n".join(c.source for c in nb.cells), "the solution should have markers"
+    assert "NBVAL_" not in student_text, "nbval's CI markers are left in the student copy"
 
 
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
@@ -481,6 +483,7 @@ def test_grading_arguments_are_checked_before_any_kernel(demo_lesson, tmp_path, 
             ["--solutions", str(solutions), "--csv", str(tmp_path / "no" / "g.csv")],
             "--csv: the folder",
         ),
+        (["--solutions", str(solutions), "--csv", str(tmp_path)], "is a folder; name a file"),
     ]
     assert not list(NOTEBOOKS.glob("09_*.ipynb"))
     cases.append(([], f"no solution notebook for lesson 9 (09_*.ipynb) in {ex.KIT_NOTEBOOKS}"))
