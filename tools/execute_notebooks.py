@@ -61,7 +61,7 @@ def main(argv):
         "# Notebook wall times",
         "",
         f"Measured by `python tools/execute_notebooks.py` on {platform.machine()}, "
-        f"{os.cpu_count()} cores, nothing else running. Budget: 180 s each.",
+        f"{os.cpu_count()} cores, nothing else running. Budget: 01–07 together 450 s.",
         "",
         "| notebook | seconds |",
         "|---|---|",
