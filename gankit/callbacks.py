@@ -61,21 +61,26 @@ class SampleGrid(keras.callbacks.Callback):
 
 
 class DecisionSurface(keras.callbacks.Callback):
-    """For 2-D data: every ``every`` epochs record D's probability over a grid and some samples.
+    """For 2-D data: every ``every`` epochs (or after each epoch listed in ``epochs``, counted
+    from 1) record D's probability over a grid and some samples.
 
     Snapshots ``(epoch, (xx, yy), probs, fake)`` go to ``self.snapshots`` for
     :func:`gankit.plotting.decision_surface`.
     """
 
-    def __init__(self, every=10, lim=3.0, resolution=80, n_fake=500, seed=0):
+    def __init__(self, every=10, lim=3.0, resolution=80, n_fake=500, seed=0, epochs=None):
         super().__init__()
         self.every, self.n_fake, self.seed = every, n_fake, seed
+        self.epochs = None if epochs is None else {int(e) for e in epochs}
         axis = np.linspace(-lim, lim, resolution, dtype="float32")
         self.xx, self.yy = np.meshgrid(axis, axis)
         self.snapshots = []
 
     def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every:
+        wanted = (
+            (epoch + 1) in self.epochs if self.epochs is not None else not (epoch + 1) % self.every
+        )
+        if not wanted:
             return
         grid = np.stack([self.xx.ravel(), self.yy.ravel()], axis=1)
         logits = predict_in_batches(self.model.discriminator, grid, batch_size=4096)

@@ -134,7 +134,7 @@ def decision_surface(snapshots, real, lim=3.0, ncols=4, size=3.0):
     """Panels of D's probability ``sigmoid(D(x))`` over the plane, with real and generated points.
 
     ``snapshots`` is a list of ``(epoch, grid_xy, probs, fake)`` as recorded by
-    :class:`gankit.callbacks.DecisionSurface`.
+    :class:`gankit.callbacks.DecisionSurface`. One legend sits under the panels, off the data.
     """
     n = len(snapshots)
     ncols = min(ncols, n)
@@ -145,5 +145,9 @@ def decision_surface(snapshots, real, lim=3.0, ncols=4, size=3.0):
     for ax, (epoch, (xx, yy), probs, fake) in zip(axes.flat, snapshots, strict=False):
         cs = ax.contourf(xx, yy, probs, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6)
         points_2d(real, fake, ax=ax, title=f"epoch {epoch}", lim=lim)
+        ax.get_legend().remove()  # one legend for all panels, below them
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.45, 0.07), ncol=2,
+               markerscale=4, frameon=False)  # fmt: skip
     fig.colorbar(cs, ax=axes.ravel().tolist(), shrink=0.8, label="D(x) = P(real)")
     return fig

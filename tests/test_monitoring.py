@@ -60,3 +60,23 @@ def test_sample_grids_and_scalars_reach_tensorboard(digits, tmp_path):
                     scalars.add(value.tag)
     assert sorted(images) == [1, 2]
     assert {"epoch_d_loss", "epoch_g_loss"} <= scalars
+
+
+def test_decision_surface_records_the_listed_epochs_and_draws_one_legend():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from gan_helpers import point_gan
+
+    from gankit import plotting
+
+    gan = point_gan(seed=0)
+    points = np.random.default_rng(0).normal(size=(64, 2)).astype("float32")
+    surface = callbacks.DecisionSurface(epochs=[1, 3], resolution=10, n_fake=20)
+    gan.fit(
+        data.make_dataset(points, batch_size=32, seed=0), epochs=4, callbacks=[surface], verbose=0
+    )
+    assert [epoch for epoch, *_ in surface.snapshots] == [1, 3]
+    fig = plotting.decision_surface(surface.snapshots, points, ncols=2)
+    assert all(ax.get_legend() is None for ax in fig.axes)  # none over the data
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["real", "generated"]
