@@ -6,6 +6,8 @@ Loaders never download anything unless their name says ``online``.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 DIGIT_CLASSES = 10
@@ -494,6 +496,35 @@ def mixture_modes(kind="ring", radius=2.0):
         g = np.arange(-2, 3, dtype=np.float64) * radius / 2
         return np.stack(np.meshgrid(g, g), axis=-1).reshape(-1, 2)
     raise ValueError(f"kind: expected 'ring' or 'grid', got {kind!r}")
+
+
+# The two mixtures of the mode-collapse literature (Srivastava et al. 2017, "VEEGAN"; Lin et al.
+# 2018, "PacGAN"), as Part 3 uses them: one source of truth for their centres and spread.
+STABILITY_MIXTURES = {
+    "ring8": {"kind": "ring", "radius": 1.0, "std": 0.01},  # 8 modes on the unit circle
+    "grid25": {"kind": "grid", "radius": 4.0, "std": 0.05},  # 25 modes on {-4, -2, 0, 2, 4}^2
+}
+
+
+class Mixture(NamedTuple):
+    """Samples of a 2-D Gaussian mixture with what scoring them needs."""
+
+    points: np.ndarray  # (n, 2) float32
+    which: np.ndarray  # (n,) the mode each point was drawn from
+    centres: np.ndarray  # (modes, 2)
+    sigma: float  # every mode's standard deviation
+
+
+def stability_mixture(name, n=2000, seed=0):
+    """``n`` points of ``"ring8"`` (8 modes, radius 1, sigma 0.01) or ``"grid25"`` (25 modes on
+    {-4, -2, 0, 2, 4}^2, sigma 0.05) as a :class:`Mixture` (points, which, centres, sigma)."""
+    if name not in STABILITY_MIXTURES:
+        raise ValueError(f"name: expected one of {sorted(STABILITY_MIXTURES)}, got {name!r}")
+    spec = STABILITY_MIXTURES[name]
+    points, which = make_mixture(
+        spec["kind"], n=n, std=spec["std"], radius=spec["radius"], seed=seed
+    )
+    return Mixture(points, which, mixture_modes(spec["kind"], spec["radius"]), spec["std"])
 
 
 def make_mixture(kind="ring", n=2000, std=0.05, radius=2.0, seed=0):

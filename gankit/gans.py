@@ -4,18 +4,40 @@
 updates the discriminator D on a batch of real and generated samples, then updates the generator G
 through D's verdict on fresh samples. Losses come from :mod:`gankit.losses`; any (d_loss, g_loss)
 pair can be plugged in.
+
+The stabilisers of Part 3 are options of the same step, so they combine and compare against one
+baseline: ``r1_gamma`` (R1 penalty), ``label_smoothing`` (one-sided), ``instance_noise`` (annealed),
+``augment`` (DiffAugment on real *and* fake in both steps), ``pack`` (PacGAN) and ``ema``. Spectral
+normalisation and the minibatch standard deviation are parts of D (``gankit.models``' builders).
+The Wasserstein family, whose step differs (a critic trained ``n_critic`` times), is in
+:mod:`gankit.wasserstein`.
 """
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from gankit import augment as augment_module
+from gankit import layers as layers_module
 from gankit import losses as losses_module
 from gankit import models
+
+
+def _rate(value, name, low=0.0, high=1.0):
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{name}: expected a number in [{low}, {high}), got {value!r}")
+    if not (np.isfinite(value) and low <= value < high):
+        raise ValueError(f"{name}: expected a number in [{low}, {high}), got {value!r}")
+    return float(value)
+
+
+def _replicas():
+    return tf.distribute.get_strategy().num_replicas_in_sync
 
 
 @keras.saving.register_keras_serializable(package="gankit")
@@ -29,6 +51,18 @@ class GAN(keras.Model):
         seed: seed of the ``keras.random.SeedGenerator`` that draws the training noise.
         ema: if set (e.g. 0.99), keep an exponential moving average of G's weights, used by
             :meth:`generate`; averaging smooths out the oscillation of adversarial training.
+        r1_gamma: if > 0, add ``r1_gamma / 2`` times the R1 penalty (D's squared gradient norm on
+            the real samples it sees, :func:`gankit.losses.r1_penalty`) to D's loss.
+        label_smoothing: if > 0 (e.g. 0.1), label real samples ``1 - label_smoothing`` in D's loss
+            (one-sided: fakes stay at 0). Only with the cross-entropy losses.
+        instance_noise: if > 0, add Gaussian noise of this standard deviation to everything D sees,
+            real and fake, in both steps (Sonderby et al. 2017), so the two distributions overlap.
+        noise_steps: anneal the instance noise linearly to 0 over this many D updates (``None``
+            keeps it constant).
+        augment: DiffAugment policies (e.g. ``"translation,cutout,color"``,
+            :mod:`gankit.augment`) applied to real and fake images in both steps.
+        pack: PacGAN's ``m``: D judges packs of ``m`` samples (build D for
+            ``gankit.layers.packed_shape(shape, m)``; the batch size must be a multiple of ``m``).
 
     ``fit`` accepts a dataset of samples or of ``(samples, labels)`` pairs (labels are ignored).
     History holds ``d_loss``, ``g_loss`` and ``d_real``/``d_fake``: D's mean probability that a
@@ -41,7 +75,21 @@ class GAN(keras.Model):
     with a warning.
     """
 
-    def __init__(self, generator, discriminator, latent_dim=None, seed=None, ema=None, **kwargs):
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        latent_dim=None,
+        seed=None,
+        ema=None,
+        r1_gamma=0.0,
+        label_smoothing=0.0,
+        instance_noise=0.0,
+        noise_steps=None,
+        augment=None,
+        pack=1,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
@@ -50,18 +98,33 @@ class GAN(keras.Model):
         self.ema = ema
         if ema is not None and not 0.0 < ema < 1.0:
             raise ValueError(f"ema: expected a decay in (0, 1), e.g. 0.999, got {ema}")
+        self.r1_gamma = _rate(r1_gamma, "r1_gamma", high=np.inf)
+        self.label_smoothing = _rate(label_smoothing, "label_smoothing", high=0.5)
+        self.instance_noise = _rate(instance_noise, "instance_noise", high=np.inf)
+        if noise_steps is not None:
+            noise_steps = int(noise_steps)
+            if noise_steps < 1:
+                raise ValueError(
+                    f"noise_steps: expected a number of D updates >= 1, got {noise_steps}"
+                )
+        self.noise_steps = noise_steps
+        self.augment = None if augment is None else ",".join(augment_module.check_policy(augment))
+        layers_module.packed_shape((1,), pack)  # validates pack
+        self.pack = int(pack)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.ema_generator = None
         if ema is not None:
             self.ema_generator = keras.models.clone_model(generator)
             self.ema_generator.set_weights(generator.get_weights())
             self.ema_generator.trainable = False
-        self.trackers = {
-            name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_real", "d_fake")
-        }
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.tracked()}
         # G and D are built Keras models, so the wrapper has nothing left to build; marking it
         # built lets save_weights / load_weights work before and after fit.
         self.built = True
+
+    def tracked(self):
+        """The names History reports (one tracker each, the keys ``train_step`` returns)."""
+        return ("d_loss", "g_loss", "d_real", "d_fake") + (("r1",) if self.r1_gamma else ())
 
     # ------------------------------------------------------------------ set-up
     def compile(self, d_optimizer, g_optimizer, loss="non_saturating", **kwargs):
@@ -83,6 +146,14 @@ class GAN(keras.Model):
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
         self.d_loss_fn, self.g_loss_fn = losses_module.get_losses(loss)
+        if self.label_smoothing:
+            if self.d_loss_fn is not losses_module.discriminator_loss:
+                raise ValueError(
+                    "label_smoothing: works with the cross-entropy losses ('non_saturating' or "
+                    f"'minimax'), not {loss!r}"
+                )
+            target = 1.0 - self.label_smoothing
+            self.d_loss_fn = functools.partial(losses_module.discriminator_loss, real_target=target)
         if replicas > 1:
             # Under a strategy, slot variables must be made here, in its scope, not lazily inside
             # the replicated step (TensorFlow cannot create mirrored variables there).
@@ -127,21 +198,46 @@ class GAN(keras.Model):
         z = keras.random.normal((tf.reduce_sum(sizes), self.latent_dim), seed=self.seed_generator)
         return z[start : start + batch_size]
 
+    def noise_level(self):
+        """The instance noise's standard deviation now: annealed linearly to 0 over
+        ``noise_steps`` D updates, or constant."""
+        if self.noise_steps is None:
+            return tf.constant(self.instance_noise)
+        t = tf.cast(self.d_optimizer.iterations, "float32")
+        return self.instance_noise * tf.maximum(0.0, 1.0 - t / self.noise_steps)
+
+    def d_view(self, x):
+        """What D is shown of a batch ``x`` (real or fake alike): augmented, with instance noise
+        and packed, as the options ask; ``x`` itself when none is set."""
+        if self.augment:
+            x = augment_module.diff_augment(x, self.augment, seed=self.seed_generator)
+        if self.instance_noise:
+            noise = keras.random.normal(tf.shape(x), dtype=x.dtype, seed=self.seed_generator)
+            x = x + tf.cast(self.noise_level(), x.dtype) * noise
+        return layers_module.pack(x, self.pack)
+
     def d_step(self, real, z):
         """One discriminator update: push D(real) up and D(G(z)) down. Only D's weights move."""
         fake = self.generator(z, training=True)
+        real_in, fake_in = self.d_view(real), self.d_view(fake)
         with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real, training=True)
-            fake_logits = self.discriminator(fake, training=True)
+            real_logits = self.discriminator(real_in, training=True)
+            fake_logits = self.discriminator(fake_in, training=True)
             d_loss = self.d_loss_fn(real_logits, fake_logits)
+            if self.r1_gamma:
+                r1 = losses_module.r1_penalty(self.discriminator, real_in)
+                d_loss = d_loss + 0.5 * self.r1_gamma * r1
         grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
         self.d_optimizer.apply(grads, self.discriminator.trainable_weights)
+        if self.r1_gamma:  # History's r1: the global batch's penalty (see train_step's scaling)
+            self.trackers["r1"].update_state(r1 * _replicas())
         return d_loss, real_logits, fake_logits
 
     def g_step(self, z):
         """One generator update: make D call G(z) real. Gradients flow through D, only G moves."""
         with tf.GradientTape() as tape:
-            fake_logits = self.discriminator(self.generator(z, training=True), training=True)
+            fake = self.d_view(self.generator(z, training=True))
+            fake_logits = self.discriminator(fake, training=True)
             g_loss = self.g_loss_fn(fake_logits)
         grads = tape.gradient(g_loss, self.generator.trainable_weights)
         self.g_optimizer.apply(grads, self.generator.trainable_weights)
@@ -162,7 +258,7 @@ class GAN(keras.Model):
         g_loss = self.g_step(self.sample_noise(batch_size))
         if self.ema_generator is not None:
             self.update_ema()
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        replicas = _replicas()
         if replicas > 1:
             # each replica's loss is its share of the global batch's loss (losses divide by the
             # global batch size), and the trackers sum over replicas both the values and their
@@ -194,6 +290,12 @@ class GAN(keras.Model):
             "latent_dim": self.latent_dim,
             "seed": self.seed,
             "ema": self.ema,
+            "r1_gamma": self.r1_gamma,
+            "label_smoothing": self.label_smoothing,
+            "instance_noise": self.instance_noise,
+            "noise_steps": self.noise_steps,
+            "augment": self.augment,
+            "pack": self.pack,
         }
 
     @classmethod

@@ -12,6 +12,7 @@ Identities used (sigmoid = D's probability): ``-log sigmoid(l) = softplus(-l)`` 
 
 from __future__ import annotations
 
+import keras
 import tensorflow as tf
 
 
@@ -34,13 +35,22 @@ def _average(per_element):
     return tf.nn.compute_average_loss(per_element, global_batch_size=global_batch_size)
 
 
-def discriminator_loss(real_logits, fake_logits):
+def discriminator_loss(real_logits, fake_logits, real_target=1.0):
     """The standard discriminator loss: binary cross-entropy with real -> 1 and fake -> 0.
 
     Goodfellow et al. 2014, "Generative Adversarial Nets". Equals ``2 ln 2`` (about 1.386) when D
     outputs 1/2 everywhere, the value it takes at the game's equilibrium.
+
+    ``real_target`` below 1 (e.g. 0.9) is *one-sided label smoothing* (Salimans et al. 2016,
+    "Improved Techniques for Training GANs", section 3.4): real samples are labelled 0.9, fakes
+    stay at 0, so D is never rewarded for ever more confident verdicts on real data.
     """
-    return _average(tf.nn.softplus(-real_logits)) + _average(tf.nn.softplus(fake_logits))
+    real_logits = tf.convert_to_tensor(real_logits)
+    real_term = tf.nn.softplus(-real_logits)
+    if not (isinstance(real_target, int | float) and real_target == 1.0):
+        t = tf.cast(real_target, real_logits.dtype)
+        real_term = t * real_term + (1.0 - t) * tf.nn.softplus(real_logits)
+    return _average(real_term) + _average(tf.nn.softplus(fake_logits))
 
 
 def minimax_generator_loss(fake_logits):
@@ -100,6 +110,54 @@ def wasserstein_critic_loss(real_scores, fake_scores):
 def wasserstein_generator_loss(fake_scores):
     """Wasserstein generator loss ``-E[C(G(z))]`` (Arjovsky et al. 2017)."""
     return -_average(fake_scores)
+
+
+# --------------------------------------------------------------------------- gradient penalties
+GP_EPSILON = 1e-16  # inside the square root: a zero gradient has a finite derivative, penalty 1
+
+
+def _input_gradients(network, x):
+    """Gradient of the sum of ``network``'s outputs with respect to its input, per sample (the
+    network scores each sample alone, so summing over the batch keeps the samples apart)."""
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        scores = network(x, training=True)
+    return tape.gradient(scores, x)
+
+
+def _sum_squares(grads):
+    return tf.reduce_sum(tf.square(grads), axis=list(range(1, grads.shape.rank)))
+
+
+def gradient_penalty(critic, real, fake, seed=None):
+    """The WGAN-GP penalty, *unscaled*: ``mean over the batch of (||grad C(x_hat)||_2 - 1)^2``.
+
+    Gulrajani et al. 2017, "Improved Training of Wasserstein GANs", Algorithm 1. ``x_hat = a * real
+    + (1 - a) * fake`` with ``a ~ U(0, 1)`` drawn once per sample (a point on the segment between a
+    real and a fake sample), where the optimal critic has gradient norm 1. The norm is
+    ``sqrt(sum g^2 + 1e-16)``: without the epsilon its derivative is 0/0 at a zero gradient; with
+    it a zero gradient gives exactly 1 in float32. ``seed`` is a ``keras.random.SeedGenerator``
+    (or an int) for ``a``. The trainer multiplies the result by lambda (10 in the paper). Averaged
+    over the global batch under ``tf.distribute``, like every loss here.
+    """
+    real = tf.convert_to_tensor(real)
+    fake = tf.cast(fake, real.dtype)
+    shape = tf.concat([tf.shape(real)[:1], tf.ones([real.shape.rank - 1], "int32")], axis=0)
+    alpha = keras.random.uniform(shape, dtype=real.dtype, seed=seed)
+    x_hat = alpha * real + (1.0 - alpha) * fake
+    norm = tf.sqrt(_sum_squares(_input_gradients(critic, x_hat)) + GP_EPSILON)
+    return _average(tf.square(norm - 1.0))
+
+
+def r1_penalty(discriminator, real):
+    """The R1 penalty, *unscaled*: ``mean over real samples of ||grad D(x)||^2``.
+
+    Mescheder et al. 2018, "Which Training Methods for GANs do actually Converge?": penalising
+    D's gradient on real data only makes the game converge locally; the trainer adds
+    ``gamma / 2`` times this to D's loss. For a linear ``D(x) = w.x + b`` it is ``||w||^2``.
+    """
+    real = tf.convert_to_tensor(real)
+    return _average(_sum_squares(_input_gradients(discriminator, real)))
 
 
 LOSSES = {

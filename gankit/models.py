@@ -18,6 +18,7 @@ import numpy as np
 from keras import layers
 
 from gankit.data import check_count
+from gankit.layers import MinibatchStdDev
 
 
 def _check_shape(shape, name, ranks=(1, 3)):
@@ -62,18 +63,38 @@ def mlp_generator(latent_dim, output_shape, hidden=(256, 512), tanh=True, name="
     return keras.Model(z, layers.Reshape(output_shape)(h), name=name)
 
 
-def mlp_discriminator(input_shape, hidden=(512, 256), dropout=0.0, name="discriminator"):
-    """An MLP discriminator: flatten, dense layers with LeakyReLU (and optional dropout), one logit."""
+def _sn(layer, spectral_norm):
+    """Wrap ``layer`` in ``keras.layers.SpectralNormalization`` (Miyato et al. 2018) if asked.
+    Keras normalises only when called with ``training=True`` (the trainers' D steps do)."""
+    return layers.SpectralNormalization(layer) if spectral_norm else layer
+
+
+def mlp_discriminator(
+    input_shape,
+    hidden=(512, 256),
+    dropout=0.0,
+    spectral_norm=False,
+    minibatch_std=False,
+    name="discriminator",
+):
+    """An MLP discriminator: flatten, dense layers with LeakyReLU (and optional dropout), one logit.
+
+    ``spectral_norm=True`` wraps every dense layer in spectral normalisation; ``minibatch_std=True``
+    appends the batch's standard deviation (:class:`gankit.layers.MinibatchStdDev`) before the last
+    layer, so D can see a batch that lacks variety. For PacGAN, build D for
+    ``gankit.layers.packed_shape(shape, m)``."""
     input_shape = _check_shape(input_shape, "input_shape")
     dropout = _check_dropout(dropout)
     x = keras.Input(input_shape, name="x")
     h = layers.Flatten()(x)
     for width in _check_widths(hidden):
-        h = layers.Dense(width)(h)
+        h = _sn(layers.Dense(width), spectral_norm)(h)
         h = layers.LeakyReLU(0.2)(h)
         if dropout:
             h = layers.Dropout(dropout)(h)
-    return keras.Model(x, layers.Dense(1, name="logit")(h), name=name)
+    if minibatch_std:
+        h = MinibatchStdDev()(h)
+    return keras.Model(x, _sn(layers.Dense(1, name="logit"), spectral_norm)(h), name=name)
 
 
 def table_generator(latent_dim, blocks, hidden=(128, 128), name="generator"):
@@ -154,21 +175,32 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64, bn_momentum=0.9, n
     return keras.Model(z, img, name=name)
 
 
-def dcgan_discriminator(image_shape, base_filters=64, dropout=0.0, name="discriminator"):
+def dcgan_discriminator(
+    image_shape,
+    base_filters=64,
+    dropout=0.0,
+    spectral_norm=False,
+    minibatch_std=False,
+    name="discriminator",
+):
     """A DCGAN discriminator: stride-2 4x4 convolutions with LeakyReLU (no batch norm), one logit.
 
     It halves the side (rounding up) until it reaches 4 pixels or fewer, doubling the filters each
     time: 28 -> 14 -> 7 -> 4 with ``base_filters``, 2x and 4x that many filters (notebook 03,
     section 6, measures why the third layer matters).
     Batch norm is left out on purpose: it would make D's output for one image depend on the batch,
-    and its moving statistics would change during the generator's step.
+    and its moving statistics would change during the generator's step (and a WGAN-GP critic's
+    per-sample gradient would mix samples). ``spectral_norm`` and ``minibatch_std`` as in
+    :func:`mlp_discriminator` (the statistic is appended as a channel before the last convolution).
     """
     h_, w_, channels = _check_shape(image_shape, "image_shape", ranks=(3,))
     dropout = _check_dropout(dropout)
     x = keras.Input((h_, w_, channels), name="x")
     h, filters, side = x, check_count(base_filters, "base_filters"), h_
     while True:
-        h = layers.Conv2D(filters, 4, strides=2, padding="same")(h)
+        if minibatch_std and math.ceil(side / 2) <= 4:
+            h = MinibatchStdDev()(h)
+        h = _sn(layers.Conv2D(filters, 4, strides=2, padding="same"), spectral_norm)(h)
         h = layers.LeakyReLU(0.2)(h)
         if dropout:
             h = layers.Dropout(dropout)(h)
@@ -177,7 +209,7 @@ def dcgan_discriminator(image_shape, base_filters=64, dropout=0.0, name="discrim
         if side <= 4:
             break
     h = layers.Flatten()(h)
-    return keras.Model(x, layers.Dense(1, name="logit")(h), name=name)
+    return keras.Model(x, _sn(layers.Dense(1, name="logit"), spectral_norm)(h), name=name)
 
 
 def predict_in_batches(model, x, batch_size=256):

@@ -20,7 +20,7 @@ import tensorflow as tf
 
 from gankit import checks, gans
 
-NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("0*.ipynb"))
+NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("[0-9]*.ipynb"))
 CHECK_CALL = re.compile(r"\bchecks\.check_(\w+)\(")
 
 

@@ -146,14 +146,14 @@ def test_builder_rejects_an_exercise_without_a_check():
         nbformat.v4.new_code_cell("print(f())"),
     ]
     with pytest.raises(ex.ExerciseError, match="cell 0: this exercise has no check"):
-        ex.student_copy(nb, "09_demo.ipynb")
+        ex.student_copy(nb, "99_demo.ipynb")
 
 
 def test_builder_rejects_an_unclosed_answer():
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 1")]
     with pytest.raises(ex.ExerciseError, match="without a matching"):
-        ex.student_copy(nb, "09_demo.ipynb")
+        ex.student_copy(nb, "99_demo.ipynb")
 
 
 def test_stub_keeps_indentation_and_names_the_exercise():
@@ -168,10 +168,10 @@ def test_stub_keeps_indentation_and_names_the_exercise():
             "Why? ### BEGIN SOLUTION\nsecret", metadata={"tags": ["solution"]}
         ),
     ]
-    student = ex.student_copy(nb, "09_demo.ipynb")
+    student = ex.student_copy(nb, "99_demo.ipynb")
     assert student.cells[1].source == (
         "class A:\n    def g(self):\n        # YOUR CODE HERE\n        raise NotImplementedError(\n"
-        '            "Exercise 9.1 (generator_step): your answer goes here; the cell below checks it"\n'
+        '            "Exercise 99.1 (generator_step): your answer goes here; the cell below checks it"\n'
         "        )\n"
     )
     assert len(student.cells) == 3  # header, exercise, check: the solution cell is dropped
@@ -255,22 +255,22 @@ def test_grading_a_missing_file_is_a_one_line_error(tmp_path, capsys, no_kernel)
     assert err.strip().count("\n") == 0 and "is not a notebook" in err
 
 
-# --- The grader against attacks: a synthetic lesson 9 built from real exercises -------------------
+# --- The grader against attacks: a synthetic lesson 99 built from real exercises -------------------
 
-# (exercise name, solution notebook it comes from), in the order of lesson 9
+# (exercise name, solution notebook it comes from), in the order of lesson 99
 DEMO = [
-    ("optimal_discriminator", "01"),  # 9.1
-    ("log_uniform", "06"),  # 9.2
-    ("inception_score", "05"),  # 9.3
-    ("nearest_neighbour_distance", "05"),  # 9.4
-    ("logit_gradients", "04"),  # 9.5
-    ("generator_loss", "02"),  # 9.6
-    ("upsample_block", "03"),  # 9.7
-    ("discriminator_loss", "01"),  # 9.8
-    ("keep_best", "06"),  # 9.9
-    ("normalisation", "07"),  # 9.10
-    ("balanced_indices", "07"),  # 9.11
-    ("least_squares_losses", "04"),  # 9.12
+    ("optimal_discriminator", "01"),  # 99.1
+    ("log_uniform", "06"),  # 99.2
+    ("inception_score", "05"),  # 99.3
+    ("nearest_neighbour_distance", "05"),  # 99.4
+    ("logit_gradients", "04"),  # 99.5
+    ("generator_loss", "02"),  # 99.6
+    ("upsample_block", "03"),  # 99.7
+    ("discriminator_loss", "01"),  # 99.8
+    ("keep_best", "06"),  # 99.9
+    ("normalisation", "07"),  # 99.10
+    ("balanced_indices", "07"),  # 99.11
+    ("least_squares_losses", "04"),  # 99.12
 ]
 SETUP = "import keras\nimport numpy as np\nfrom keras import layers\n\nfrom gankit import checks"
 
@@ -286,15 +286,15 @@ def _real_exercise(name, lesson):
 
 @pytest.fixture(scope="module")
 def demo_lesson(tmp_path_factory):
-    """A solution notebook 09_demo.ipynb in its own folder, and its student copy."""
+    """A solution notebook 99_demo.ipynb in its own folder, and its student copy."""
     folder = tmp_path_factory.mktemp("solutions")
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(SETUP)]
     for name, lesson in DEMO:
         answer, check = _real_exercise(name, lesson)
         nb.cells += [nbformat.v4.new_code_cell(answer), nbformat.v4.new_code_cell(check)]
-    nbformat.write(nb, folder / "09_demo.ipynb")
-    return folder, nb, ex.student_copy(nb, "09_demo.ipynb")
+    nbformat.write(nb, folder / "99_demo.ipynb")
+    return folder, nb, ex.student_copy(nb, "99_demo.ipynb")
 
 
 def _answer(solution, k):
@@ -343,29 +343,29 @@ def _attack_submission(student, solution):
         if "check" in c.metadata.get("gankit", {})
     }
     for k in (*WRONG, 7, 8, 9, 12):
-        answers[f"9.{k}"].source = WRONG.get(k) or _answer(solution, k)
+        answers[f"99.{k}"].source = WRONG.get(k) or _answer(solution, k)
     # 1. a failing exercise's check cell deleted
-    nb.cells.remove(check_cells["9.1"])
+    nb.cells.remove(check_cells["99.1"])
     # 2. the check cell replaced by a printed pass
-    check_cells["9.2"].source = 'print("✓ log_uniform: all 3 checks passed")'
+    check_cells["99.2"].source = 'print("✓ log_uniform: all 3 checks passed")'
     # 3. the check rebound in the answer cell; the module's verdict class patched; `checks` rebound
-    answers["9.3"].source += "\n\nchecks.check_inception_score = lambda f: print('✓ passed')"
-    answers["9.4"].source += "\n\n" + FORGE_ALL
-    answers["9.5"].source += "\n\n" + FAKE_CHECKS
+    answers["99.3"].source += "\n\nchecks.check_inception_score = lambda f: print('✓ passed')"
+    answers["99.4"].source += "\n\n" + FORGE_ALL
+    answers["99.5"].source += "\n\n" + FAKE_CHECKS
     # 4. the check called on a correct reference instead of the learner's answer; the call removed
     answers[
-        "9.6"
+        "99.6"
     ].source += (
         "\n\n\ndef reference(logits):\n    return keras.ops.mean(keras.ops.softplus(-logits))"
     )
-    check_cells["9.6"].source = "checks.check_generator_loss(reference)"
-    check_cells["9.7"].source = "pass"
-    # honest: 9.8 with a reformatted check cell, 9.9 and 9.12 untouched; 9.11 left as the stub
+    check_cells["99.6"].source = "checks.check_generator_loss(reference)"
+    check_cells["99.7"].source = "pass"
+    # honest: 99.8 with a reformatted check cell, 99.9 and 99.12 untouched; 99.11 left as the stub
     check_cells[
-        "9.8"
+        "99.8"
     ].source = "# my comment\nchecks.check_discriminator_loss(  discriminator_loss )\n"
     # a wrong answer that prints a pass itself
-    answers["9.10"].source += "\n\nprint('✓ normalisation: all 4 checks passed')"
+    answers["99.10"].source += "\n\nprint('✓ normalisation: all 4 checks passed')"
     return nb
 
 
@@ -375,10 +375,10 @@ def test_the_grader_resists_forged_passes(demo_lesson, tmp_path):
     solutions, solution, student = demo_lesson
     folder = tmp_path / "submissions"
     folder.mkdir()
-    nbformat.write(_attack_submission(student, solution), folder / "09_alice.ipynb")
-    (folder / "09_bob.ipynb").write_text("this is not JSON")
-    (folder / "09_carol.ipynb").write_text("")
-    (folder / "09_dave.ipynb").write_text('{"cells": 3}')
+    nbformat.write(_attack_submission(student, solution), folder / "99_alice.ipynb")
+    (folder / "99_bob.ipynb").write_text("this is not JSON")
+    (folder / "99_carol.ipynb").write_text("")
+    (folder / "99_dave.ipynb").write_text('{"cells": 3}')
     grades = tmp_path / "grades.csv"
     start = time.perf_counter()
     run = gankit_cli(
@@ -388,41 +388,42 @@ def test_the_grader_resists_forged_passes(demo_lesson, tmp_path):
     assert run.returncode == 1, run.stdout + run.stderr
     assert "Traceback" not in run.stdout + run.stderr
     rows = list(csv.DictReader(grades.open()))
-    alice = {r["exercise"]: r for r in rows if r["notebook"].endswith("09_alice.ipynb")}
+    alice = {r["exercise"]: r for r in rows if r["notebook"].endswith("99_alice.ipynb")}
     status = {k: r["status"] for k, r in alice.items()}
     assert status == {
-        "9.1": "failed",
-        "9.2": "failed",
-        "9.3": "failed",
-        "9.4": "failed",
-        "9.5": "failed",
-        "9.6": "failed",
-        "9.7": "failed",
-        "9.8": "passed",
-        "9.9": "passed",
-        "9.10": "failed",
-        "9.11": "not attempted",
-        "9.12": "passed",
+        "99.1": "failed",
+        "99.2": "failed",
+        "99.3": "failed",
+        "99.4": "failed",
+        "99.5": "failed",
+        "99.6": "failed",
+        "99.7": "failed",
+        "99.8": "passed",
+        "99.9": "passed",
+        "99.10": "failed",
+        "99.11": "not attempted",
+        "99.12": "passed",
     }, run.stdout
     detail = {k: r["detail"] for k, r in alice.items()}
     assert (
         "check cell `checks.check_optimal_discriminator(optimal_discriminator)` is missing"
-        in detail["9.1"]
+        in detail["99.1"]
     )
-    for k in ("9.2", "9.6", "9.7"):
+    for k in ("99.2", "99.6", "99.7"):
         assert "was edited" in detail[k], detail[k]
     assert (
-        "its grader check: failed" in detail["9.2"] and "its grader check: failed" in detail["9.6"]
+        "its grader check: failed" in detail["99.2"]
+        and "its grader check: failed" in detail["99.6"]
     )
-    assert "its grader check: passed" in detail["9.7"]  # a right answer, but the cell was edited
+    assert "its grader check: passed" in detail["99.7"]  # a right answer, but the cell was edited
     # the forged passes fail with the real check's message about the wrong answer
-    for k in ("9.3", "9.4", "9.5", "9.10"):
+    for k in ("99.3", "99.4", "99.5", "99.10"):
         assert "expected" in detail[k] and "got" in detail[k], (k, detail[k])
     # the broken files: every exercise failed, with the reason, and alice was still graded
     for name, reason in [
-        ("09_bob.ipynb", "NotJSONError"),
-        ("09_carol.ipynb", "the file is empty"),
-        ("09_dave.ipynb", "not a readable notebook"),
+        ("99_bob.ipynb", "NotJSONError"),
+        ("99_carol.ipynb", "the file is empty"),
+        ("99_dave.ipynb", "not a readable notebook"),
     ]:
         mine = [r for r in rows if r["notebook"].endswith(name)]
         assert len(mine) == len(DEMO) and {r["status"] for r in mine} == {"failed"}, name
@@ -479,18 +480,18 @@ def test_grading_arguments_are_checked_before_any_kernel(demo_lesson, tmp_path, 
     solutions, _, student = demo_lesson
     folder = tmp_path / "subs"
     folder.mkdir()
-    nbformat.write(student, folder / "09_alice.ipynb")
+    nbformat.write(student, folder / "99_alice.ipynb")
     cases = [
         (["--solutions", str(tmp_path / "nowhere")], "is not a folder; pass --solutions"),
-        (["--solutions", str(NOTEBOOKS)], "no solution notebook for lesson 9 (09_*.ipynb) in"),
+        (["--solutions", str(NOTEBOOKS)], "no solution notebook for lesson 99 (99_*.ipynb) in"),
         (
             ["--solutions", str(solutions), "--csv", str(tmp_path / "no" / "g.csv")],
             "--csv: the folder",
         ),
         (["--solutions", str(solutions), "--csv", str(tmp_path)], "is a folder; name a file"),
     ]
-    assert not list(NOTEBOOKS.glob("09_*.ipynb"))
-    cases.append(([], f"no solution notebook for lesson 9 (09_*.ipynb) in {ex.KIT_NOTEBOOKS}"))
+    assert not list(NOTEBOOKS.glob("99_*.ipynb"))
+    cases.append(([], f"no solution notebook for lesson 99 (99_*.ipynb) in {ex.KIT_NOTEBOOKS}"))
     for extra, message in cases:
         status, out, err = main_cli(capsys, "exercises", "check", str(folder), *extra)
         assert status == 2 and message in err and err.count("\n") == 1, (extra, err)
@@ -504,7 +505,7 @@ def test_grading_arguments_are_checked_before_any_kernel(demo_lesson, tmp_path, 
 def test_the_grades_csv_is_written_atomically(demo_lesson, tmp_path, capsys, monkeypatch):
     solutions, solution, _ = demo_lesson
     exercises = ex.find_exercises(solution, 9)[:2]
-    submission = tmp_path / "09_alice.ipynb"
+    submission = tmp_path / "99_alice.ipynb"
     submission.write_text("")
     canned = [ex.Result(exercises[0], "passed"), ex.Result(exercises[1], "failed", "no\nway")]
     monkeypatch.setattr(ex, "grade", lambda *a, **k: canned)
@@ -542,7 +543,7 @@ def test_the_grades_csv_is_written_atomically(demo_lesson, tmp_path, capsys, mon
     status, _, err = main_cli(capsys, *args)
     assert status == 2 and "--csv: cannot write" in err and "No space left" in err
     assert grades.read_bytes() == before, "a failed write must leave the previous grades"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["09_alice.ipynb", "grades.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["99_alice.ipynb", "grades.csv"]
 
 
 def test_the_grader_cell_uses_a_fresh_gankit_and_puts_the_learners_back(capsys, monkeypatch):

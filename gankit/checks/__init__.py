@@ -12,7 +12,8 @@ Exercise notebooks call them right after the cell the learner fills in::
     checks.check_discriminator_loss(discriminator_loss)
 
 The checks are split the way the course is: :mod:`gankit.checks.part1` for notebooks 01-03 (the
-basics), :mod:`gankit.checks.part2` for notebooks 04-07 (training); the machinery they share is in
+basics), :mod:`gankit.checks.part2` for notebooks 04-07 (training), :mod:`gankit.checks.part3`
+for notebooks 08-10 (stability); the machinery they share is in
 ``gankit.checks._common``. The reference answers live in the solution notebooks (between
 ``### BEGIN SOLUTION`` and ``### END SOLUTION``); ``python -m gankit exercises build`` makes the
 student copies.
@@ -36,6 +37,8 @@ from gankit.checks.part2 import (
     check_nearest_neighbour_distance,
     check_normalisation,
 )
+from gankit.checks.part3 import *  # noqa: F403  (part3.__all__: its check_* functions)
+from gankit.checks.part3 import __all__ as _part3
 
 __all__ = [
     "CHECKS",
@@ -53,6 +56,7 @@ __all__ = [
     "check_normalisation",
     "check_optimal_discriminator",
     "check_upsample_block",
+    *_part3,
 ]
 
 CHECKS = {

@@ -1,0 +1,162 @@
+"""The Wasserstein GAN family: a critic with no sigmoid, trained ``n_critic`` times per G step.
+
+Arjovsky et al. 2017 ("Wasserstein GAN") replace D's real-or-fake probability with a *critic* C
+whose score difference ``E[C(x)] - E[C(G(z))]`` estimates the Wasserstein-1 distance between the
+data and the generator, provided C is 1-Lipschitz. Two ways to keep it so:
+
+* :class:`WGAN` clips every critic weight to ``[-c, c]`` after each update (the original; crude:
+  it caps capacity and the estimate's scale depends on ``c``);
+* :class:`WGANGP` adds ``lambda * E[(||grad C(x_hat)||_2 - 1)^2]`` on points between real and fake
+  samples (Gulrajani et al. 2017; :func:`gankit.losses.gradient_penalty`).
+
+The critic is trained ``n_critic`` times (5 in both papers) per generator step, each time on fresh
+noise and the step's batch of real samples (the keras.io WGAN-GP example does the same), so that
+the estimate is close to the distance before G follows its gradient. History reports ``d_loss``
+(the critic's total loss), ``g_loss``, ``wasserstein`` (the critic's estimate at its last update)
+and, for WGAN-GP, ``gp`` (the unscaled penalty).
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from gankit import losses as losses_module
+from gankit.gans import GAN, _replicas
+
+
+@keras.saving.register_keras_serializable(package="gankit")
+class ClipValue(keras.constraints.Constraint):
+    """Clip a weight to ``[-clip_value, clip_value]``: WGAN's Lipschitz constraint as a Keras
+    constraint, which the optimizer applies after every update (on every device under
+    ``tf.distribute``)."""
+
+    def __init__(self, clip_value):
+        self.clip_value = float(clip_value)
+
+    def __call__(self, w):
+        return keras.ops.clip(w, -self.clip_value, self.clip_value)
+
+    def get_config(self):
+        return {"clip_value": self.clip_value}
+
+
+def _count(value, name):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name}: expected a whole number >= 1, got {value!r}")
+    return value
+
+
+@keras.saving.register_keras_serializable(package="gankit")
+class WGAN(GAN):
+    """WGAN with weight clipping (Arjovsky et al. 2017, Algorithm 1).
+
+    Args:
+        generator, critic: Keras models; the critic outputs one unbounded score (no sigmoid).
+        n_critic: critic updates per generator update (5).
+        clip_value: every critic weight is clipped to ``[-clip_value, clip_value]`` after each
+            critic update (0.01 in the paper); ``None`` for no clipping (subclasses constrain C
+            another way).
+        Other keyword arguments (``latent_dim``, ``seed``, ``ema``, ``augment``, ...) are
+        :class:`gankit.gans.GAN`'s. The paper pairs it with RMSProp (lr 5e-5); any optimizer works.
+    """
+
+    def __init__(self, generator, critic, n_critic=5, clip_value=0.01, **kwargs):
+        for option in ("r1_gamma", "label_smoothing"):
+            if kwargs.get(option):
+                raise ValueError(f"{option}: not used by a Wasserstein critic; leave it at 0")
+        self.n_critic = _count(n_critic, "n_critic")
+        if clip_value is not None and not clip_value > 0:
+            raise ValueError(f"clip_value: expected a number > 0 or None, got {clip_value!r}")
+        self.clip_value = clip_value
+        super().__init__(generator, critic, **kwargs)
+        if clip_value is not None:
+            for variable in critic.trainable_variables:
+                variable.constraint = ClipValue(clip_value)
+                variable.assign(keras.ops.clip(variable, -clip_value, clip_value))
+
+    @property
+    def critic(self):
+        return self.discriminator
+
+    def tracked(self):
+        return ("d_loss", "g_loss", "wasserstein")
+
+    def compile(self, d_optimizer, g_optimizer, loss="wasserstein", **kwargs):
+        """As :meth:`GAN.compile`; the loss is the Wasserstein pair and cannot be changed."""
+        if loss != "wasserstein":
+            raise ValueError(
+                f"loss: a Wasserstein GAN trains with loss='wasserstein', got {loss!r}"
+            )
+        super().compile(d_optimizer, g_optimizer, loss=loss, **kwargs)
+
+    def penalty(self, real_in, fake_in):
+        """The critic's extra loss term (scaled); none for weight clipping."""
+        return tf.constant(0.0)
+
+    def critic_step(self, real, z):
+        """One critic update; returns its total loss and its Wasserstein estimate."""
+        fake = self.generator(z, training=True)
+        real_in, fake_in = self.d_view(real), self.d_view(fake)
+        with tf.GradientTape() as tape:
+            real_scores = self.critic(real_in, training=True)
+            fake_scores = self.critic(fake_in, training=True)
+            loss = self.d_loss_fn(real_scores, fake_scores)
+            total = loss + self.penalty(real_in, fake_in)
+        grads = tape.gradient(total, self.critic.trainable_weights)
+        self.d_optimizer.apply(grads, self.critic.trainable_weights)  # applies the clipping too
+        return total, -loss
+
+    def train_step(self, data):
+        real = data[0] if isinstance(data, tuple) else data
+        batch_size = tf.shape(real)[0]
+        for _ in range(self.n_critic):  # unrolled: n_critic is a small Python int
+            d_loss, estimate = self.critic_step(real, self.sample_noise(batch_size))
+        g_loss = self.g_step(self.sample_noise(batch_size))
+        if self.ema_generator is not None:
+            self.update_ema()
+        r = _replicas()  # per-replica shares of global-batch means, summed by the trackers
+        self.trackers["d_loss"].update_state(d_loss * r)
+        self.trackers["g_loss"].update_state(g_loss * r)
+        self.trackers["wasserstein"].update_state(estimate * r)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def get_config(self):
+        config = super().get_config()
+        config["critic"] = config.pop("discriminator")
+        for option in ("r1_gamma", "label_smoothing"):
+            config.pop(option)
+        return {**config, "n_critic": self.n_critic, "clip_value": self.clip_value}
+
+    @classmethod
+    def from_config(cls, config):
+        config["critic"] = keras.saving.deserialize_keras_object(config["critic"])
+        config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
+        return cls(**config)
+
+
+@keras.saving.register_keras_serializable(package="gankit")
+class WGANGP(WGAN):
+    """WGAN-GP (Gulrajani et al. 2017, Algorithm 1): no clipping; the critic's loss adds
+    ``gp_weight`` (lambda, 10) times :func:`gankit.losses.gradient_penalty`. The paper uses Adam
+    (lr 1e-4, beta_1 0, beta_2 0.9) and no batch norm in the critic."""
+
+    def __init__(self, generator, critic, n_critic=5, gp_weight=10.0, **kwargs):
+        kwargs.pop("clip_value", None)
+        if not gp_weight > 0:
+            raise ValueError(f"gp_weight: expected a number > 0, got {gp_weight!r}")
+        self.gp_weight = float(gp_weight)
+        super().__init__(generator, critic, n_critic=n_critic, clip_value=None, **kwargs)
+
+    def tracked(self):
+        return (*super().tracked(), "gp")
+
+    def penalty(self, real_in, fake_in):
+        gp = losses_module.gradient_penalty(self.critic, real_in, fake_in, seed=self.seed_generator)
+        self.trackers["gp"].update_state(gp * _replicas())
+        return self.gp_weight * gp
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("clip_value")
+        return {**config, "gp_weight": self.gp_weight}
