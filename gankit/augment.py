@@ -15,13 +15,16 @@ The three policies of the paper for images in [-1, 1], NHWC:
 
 Hand-written because Keras's augmentation layers draw one transformation per call from a Python
 seed and do not pass gradients to their input in every backend; these are plain tensor ops that
-XLA compiles, with the randomness from a ``keras.random.SeedGenerator``.
+XLA compiles, with the randomness from a ``keras.random.SeedGenerator`` drawn per replica
+(:func:`gankit.replicas.draw`).
 """
 
 from __future__ import annotations
 
 import keras
 import tensorflow as tf
+
+from gankit import replicas
 
 POLICIES = ("translation", "cutout", "color")
 
@@ -43,8 +46,8 @@ def translation(x, seed, ratio=0.125):
     """Shift every image by its own random offset of up to ``ratio`` of the side, zero-padded."""
     n, h, w = tf.shape(x)[0], x.shape[1], x.shape[2]
     ph, pw = max(1, int(h * ratio + 0.5)), max(1, int(w * ratio + 0.5))
-    dy = keras.random.randint((n, 1), -ph, ph + 1, seed=seed)
-    dx = keras.random.randint((n, 1), -pw, pw + 1, seed=seed)
+    dy = replicas.draw(lambda k: keras.random.randint((k, 1), -ph, ph + 1, seed=seed), n)
+    dx = replicas.draw(lambda k: keras.random.randint((k, 1), -pw, pw + 1, seed=seed), n)
     padded = tf.pad(x, [[0, 0], [ph, ph], [pw, pw], [0, 0]])
     rows = tf.range(h)[None, :] + ph + dy  # (n, h): the rows each image reads
     cols = tf.range(w)[None, :] + pw + dx
@@ -56,8 +59,8 @@ def cutout(x, seed, ratio=0.5):
     """Zero a square of ``ratio`` times the side, centred at a random pixel of each image."""
     n, h, w = tf.shape(x)[0], x.shape[1], x.shape[2]
     sh, sw = int(h * ratio + 0.5), int(w * ratio + 0.5)
-    cy = keras.random.randint((n, 1, 1), 0, h + (1 - sh % 2), seed=seed)
-    cx = keras.random.randint((n, 1, 1), 0, w + (1 - sw % 2), seed=seed)
+    cy = replicas.draw(lambda k: keras.random.randint((k, 1, 1), 0, h + (1 - sh % 2), seed=seed), n)
+    cx = replicas.draw(lambda k: keras.random.randint((k, 1, 1), 0, w + (1 - sw % 2), seed=seed), n)
     ys = tf.range(h)[None, :, None]
     xs = tf.range(w)[None, None, :]
     inside = (tf.abs(ys - cy) < (sh + 1) // 2) & (tf.abs(xs - cx) < (sw + 1) // 2)
@@ -66,7 +69,10 @@ def cutout(x, seed, ratio=0.5):
 
 def brightness(x, seed):
     """Add one random brightness offset in [-0.5, 0.5) to each image."""
-    shift = keras.random.uniform((tf.shape(x)[0], 1, 1, 1), -0.5, 0.5, dtype=x.dtype, seed=seed)
+    shift = replicas.draw(
+        lambda k: keras.random.uniform((k, 1, 1, 1), -0.5, 0.5, dtype=x.dtype, seed=seed),
+        tf.shape(x)[0],
+    )
     return x + shift
 
 

@@ -25,7 +25,7 @@ import tensorflow as tf
 from gankit import augment as augment_module
 from gankit import layers as layers_module
 from gankit import losses as losses_module
-from gankit import models
+from gankit import models, replicas
 
 
 def _rate(value, name, low=0.0, high=1.0):
@@ -34,10 +34,6 @@ def _rate(value, name, low=0.0, high=1.0):
     if not (np.isfinite(value) and low <= value < high):
         raise ValueError(f"{name}: expected a number in [{low}, {high}), got {value!r}")
     return float(value)
-
-
-def _replicas():
-    return tf.distribute.get_strategy().num_replicas_in_sync
 
 
 @keras.saving.register_keras_serializable(package="gankit")
@@ -131,13 +127,13 @@ class GAN(keras.Model):
         """Set one optimizer per network and the loss (a name in ``gankit.losses.LOSSES`` or a
         ``(d_loss_fn, g_loss_fn)`` pair). Extra keyword arguments (e.g. ``jit_compile=True``) go
         to ``keras.Model.compile``; no third, unused optimizer is created."""
-        replicas = self.distribute_strategy.num_replicas_in_sync
-        if replicas > 1 and kwargs.get("jit_compile"):
+        n_replicas = self.distribute_strategy.num_replicas_in_sync
+        if n_replicas > 1 and kwargs.get("jit_compile"):
             # Keras compiles the whole step, strategy.run included, as one XLA cluster on one
             # device, which cannot reach the other replicas' variables; Keras's own "auto" turns
             # XLA off under tf.distribute for the same reason.
             warnings.warn(
-                f"jit_compile=True cannot run under a {replicas}-replica tf.distribute strategy "
+                f"jit_compile=True cannot run under a {n_replicas}-replica tf.distribute strategy "
                 "(XLA compiles one device); proceeding with jit_compile=False",
                 stacklevel=2,
             )
@@ -154,7 +150,7 @@ class GAN(keras.Model):
                 )
             target = 1.0 - self.label_smoothing
             self.d_loss_fn = functools.partial(losses_module.discriminator_loss, real_target=target)
-        if replicas > 1:
+        if n_replicas > 1:
             # Under a strategy, slot variables must be made here, in its scope, not lazily inside
             # the replicated step (TensorFlow cannot create mirrored variables there).
             with self.distribute_strategy.scope():
@@ -190,13 +186,10 @@ class GAN(keras.Model):
         keeps its own rows (replica 0 the first ones), so the replicas together use exactly the
         noise one device would draw for the global batch, and no two replicas use the same noise.
         """
-        context = tf.distribute.get_replica_context()
-        if context is None or context.num_replicas_in_sync == 1:
-            return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
-        sizes = context.all_gather(tf.reshape(tf.cast(batch_size, "int32"), [1]), axis=0)
-        start = tf.reduce_sum(sizes[: context.replica_id_in_sync_group])
-        z = keras.random.normal((tf.reduce_sum(sizes), self.latent_dim), seed=self.seed_generator)
-        return z[start : start + batch_size]
+        return replicas.draw(
+            lambda k: keras.random.normal((k, self.latent_dim), seed=self.seed_generator),
+            batch_size,
+        )
 
     def noise_level(self):
         """The instance noise's standard deviation now: annealed linearly to 0 over
@@ -212,7 +205,11 @@ class GAN(keras.Model):
         if self.augment:
             x = augment_module.diff_augment(x, self.augment, seed=self.seed_generator)
         if self.instance_noise:
-            noise = keras.random.normal(tf.shape(x), dtype=x.dtype, seed=self.seed_generator)
+            rest = tuple(x.shape[1:])
+            noise = replicas.draw(
+                lambda k: keras.random.normal((k, *rest), dtype=x.dtype, seed=self.seed_generator),
+                tf.shape(x)[0],
+            )
             x = x + tf.cast(self.noise_level(), x.dtype) * noise
         return layers_module.pack(x, self.pack)
 
@@ -230,7 +227,7 @@ class GAN(keras.Model):
         grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
         self.d_optimizer.apply(grads, self.discriminator.trainable_weights)
         if self.r1_gamma:  # History's r1: the global batch's penalty (see train_step's scaling)
-            self.trackers["r1"].update_state(r1 * _replicas())
+            self.trackers["r1"].update_state(r1 * replicas.count())
         return d_loss, real_logits, fake_logits
 
     def g_step(self, z):
@@ -258,12 +255,12 @@ class GAN(keras.Model):
         g_loss = self.g_step(self.sample_noise(batch_size))
         if self.ema_generator is not None:
             self.update_ema()
-        replicas = _replicas()
-        if replicas > 1:
+        n_replicas = replicas.count()
+        if n_replicas > 1:
             # each replica's loss is its share of the global batch's loss (losses divide by the
             # global batch size), and the trackers sum over replicas both the values and their
             # counts: scaling by the replica count makes them report the global batch's loss
-            d_loss, g_loss = d_loss * replicas, g_loss * replicas
+            d_loss, g_loss = d_loss * n_replicas, g_loss * n_replicas
         self.trackers["d_loss"].update_state(d_loss)
         self.trackers["g_loss"].update_state(g_loss)
         self.trackers["d_real"].update_state(tf.sigmoid(real_logits))

@@ -15,6 +15,8 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from gankit import replicas
+
 
 def _average(per_element):
     """Mean over non-batch axes, then the distribute-aware mean over the batch.
@@ -142,8 +144,10 @@ def gradient_penalty(critic, real, fake, seed=None):
     """
     real = tf.convert_to_tensor(real)
     fake = tf.cast(fake, real.dtype)
-    shape = tf.concat([tf.shape(real)[:1], tf.ones([real.shape.rank - 1], "int32")], axis=0)
-    alpha = keras.random.uniform(shape, dtype=real.dtype, seed=seed)
+    ones = (1,) * (real.shape.rank - 1)
+    alpha = replicas.draw(
+        lambda k: keras.random.uniform((k, *ones), dtype=real.dtype, seed=seed), tf.shape(real)[0]
+    )
     x_hat = alpha * real + (1.0 - alpha) * fake
     norm = tf.sqrt(_sum_squares(_input_gradients(critic, x_hat)) + GP_EPSILON)
     return _average(tf.square(norm - 1.0))

@@ -22,7 +22,8 @@ import keras
 import tensorflow as tf
 
 from gankit import losses as losses_module
-from gankit.gans import GAN, _replicas
+from gankit import replicas
+from gankit.gans import GAN
 
 
 @keras.saving.register_keras_serializable(package="gankit")
@@ -115,7 +116,7 @@ class WGAN(GAN):
         g_loss = self.g_step(self.sample_noise(batch_size))
         if self.ema_generator is not None:
             self.update_ema()
-        r = _replicas()  # per-replica shares of global-batch means, summed by the trackers
+        r = replicas.count()  # per-replica shares of global-batch means, summed by the trackers
         self.trackers["d_loss"].update_state(d_loss * r)
         self.trackers["g_loss"].update_state(g_loss * r)
         self.trackers["wasserstein"].update_state(estimate * r)
@@ -153,7 +154,7 @@ class WGANGP(WGAN):
 
     def penalty(self, real_in, fake_in):
         gp = losses_module.gradient_penalty(self.critic, real_in, fake_in, seed=self.seed_generator)
-        self.trackers["gp"].update_state(gp * _replicas())
+        self.trackers["gp"].update_state(gp * replicas.count())
         return self.gp_weight * gp
 
     def get_config(self):

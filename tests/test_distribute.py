@@ -129,6 +129,51 @@ def _worker():
         "replicas_ema": fit(strategy, ema=0.9),
         "replicas_jit": fit(strategy, jit_compile=True),
     }
+
+    # 4. every Part 3 trainer and option that draws random numbers or adds a penalty
+    from gankit import wasserstein
+
+    images = np.random.default_rng(2).uniform(-1, 1, (N_SAMPLES, 8, 8, 1)).astype("float32")
+
+    def points_gan(cls=gans.GAN, **options):
+        g = models.mlp_generator(4, (2,), (16,), tanh=False)
+        return cls(g, models.mlp_discriminator((2,), (16,)), seed=3, **options)
+
+    def image_gan(**options):
+        # an MLP generator: batch norm (the DCGAN generator's) is per replica by design
+        g = models.mlp_generator(4, (8, 8, 1), (16,))
+        return gans.GAN(g, models.dcgan_discriminator((8, 8, 1), 8), seed=3, **options)
+
+    trainers = {
+        "wgan_gp": (lambda: points_gan(wasserstein.WGANGP, n_critic=2), x),
+        "wgan_clip": (lambda: points_gan(wasserstein.WGAN, n_critic=2, clip_value=0.05), x),
+        "r1_noise_smoothing": (
+            lambda: points_gan(
+                r1_gamma=1.0, instance_noise=0.2, noise_steps=20, label_smoothing=0.1
+            ),
+            x,
+        ),
+        "diffaugment": (lambda: image_gan(augment="translation,cutout,color"), images),
+    }
+
+    def fit_trainer(make, samples, strategy=None):
+        scope = strategy.scope() if strategy else tf.distribute.get_strategy().scope()
+        with scope:
+            keras.utils.set_random_seed(0)
+            gan = make()
+            gan.compile(keras.optimizers.Adam(1e-3, 0.5), keras.optimizers.Adam(1e-3, 0.5))
+        dataset = tf.data.Dataset.from_tensor_slices(samples).batch(BATCH)
+        history = gan.fit(dataset, epochs=EPOCHS, verbose=0).history
+        return {
+            "history": history,
+            "tracked": list(gan.tracked()),
+            "weights": [w.tolist() for w in gan.get_weights()],
+        }
+
+    out["trainers"] = {
+        name: {"one": fit_trainer(make, xs), "replicas": fit_trainer(make, xs, strategy)}
+        for name, (make, xs) in trainers.items()
+    }
     print(json.dumps(out))
 
 
@@ -193,6 +238,20 @@ def test_the_ema_copy_matches_too(results):
     one, other = results["fit"]["one_ema"], results["fit"]["replicas_ema"]
     for i, (a, b) in enumerate(zip(one["weights"], other["weights"], strict=True)):
         np.testing.assert_allclose(b, a, atol=ATOL, err_msg=f"weight {i}")
+
+
+@pytest.mark.parametrize("name", ["wgan_gp", "wgan_clip", "r1_noise_smoothing", "diffaugment"])
+def test_every_part3_trainer_under_two_replicas_matches_one_device(results, name):
+    """Penalties averaged over the global batch; interpolation weights, instance noise and
+    augmentations drawn per replica from the global batch's draw (gankit.replicas.draw)."""
+    one, other = results["trainers"][name]["one"], results["trainers"][name]["replicas"]
+    assert set(other["history"]) == set(one["tracked"])
+    for key, values in one["history"].items():
+        np.testing.assert_allclose(other["history"][key], values, rtol=1e-4, atol=1e-6, err_msg=key)
+    for i, (a, b) in enumerate(zip(one["weights"], other["weights"], strict=True)):
+        np.testing.assert_allclose(b, a, atol=1e-5, err_msg=f"{name}: weight {i}")
+    if name == "wgan_clip":
+        assert max(np.abs(np.array(w)).max() for w in other["weights"][-4:]) <= 0.05 + 1e-7
 
 
 def test_jit_compile_falls_back_with_a_warning_under_several_replicas(results):
