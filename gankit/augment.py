@@ -63,7 +63,11 @@ def cutout(x, seed, ratio=0.5):
     cx = replicas.draw(lambda k: keras.random.randint((k, 1, 1), 0, w + (1 - sw % 2), seed=seed), n)
     ys = tf.range(h)[None, :, None]
     xs = tf.range(w)[None, None, :]
-    inside = (tf.abs(ys - cy) < (sh + 1) // 2) & (tf.abs(xs - cx) < (sw + 1) // 2)
+    top, left = (
+        cy - sh // 2,
+        cx - sw // 2,
+    )  # the square may stick out of the image (as in the paper)
+    inside = (ys >= top) & (ys < top + sh) & (xs >= left) & (xs < left + sw)
     return x * tf.cast(~inside, x.dtype)[..., None]
 
 
