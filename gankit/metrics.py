@@ -159,6 +159,7 @@ def mixture_modes(samples, centres, sigma):
       the uniform histogram, ``sum p log(p K)``: 0 when every mode is equally used, ``ln K`` when
       one mode takes everything, ``inf`` when no sample is high quality.
     """
+    sigma = check_positive(sigma, "sigma")
     modes, share, counts = mode_coverage(samples, centres, sigma, n_std=3.0, min_count=1)
     total = counts.sum()
     if total == 0:

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from gankit import data, evaluator, metrics, models, plotting, tuning
+from gankit import augment, data, evaluator, gans, metrics, models, plotting, tuning, wasserstein
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = np.zeros((4, 8, 8, 1), "float32")
@@ -81,6 +81,16 @@ def _fitted_encoder():
 
 def _d():
     return models.mlp_discriminator((2,))
+
+
+def _g2():
+    return models.mlp_generator(2, (2,), (8,), tanh=False)
+
+
+def _adams():
+    import keras
+
+    return keras.optimizers.Adam(), keras.optimizers.Adam()
 
 
 B = BadInput
@@ -928,6 +938,112 @@ BAD_INPUTS = [
         ),
         CLIExit,
         r"argument --fid-samples: expected an integer from 2 to 100,000, got '1'",
+    ),
+    # ----------------------------------------------------------------- Part 3: stability
+    B(
+        "gans.GAN",
+        "a negative R1 weight",
+        lambda: gans.GAN(_g2(), _d(), r1_gamma=-1.0),
+        ValueError,
+        r"r1_gamma: expected a number in \[0\.0, inf\), got -1\.0",
+    ),
+    B(
+        "gans.GAN",
+        "label smoothing of 0.6 (labels real samples 0.4)",
+        lambda: gans.GAN(_g2(), _d(), label_smoothing=0.6),
+        ValueError,
+        r"label_smoothing: expected a number in \[0\.0, 0\.5\)",
+    ),
+    B(
+        "gans.GAN",
+        "NaN instance noise",
+        lambda: gans.GAN(_g2(), _d(), instance_noise=float("nan")),
+        ValueError,
+        r"instance_noise: expected a number",
+    ),
+    B(
+        "gans.GAN",
+        "annealing over 0 steps",
+        lambda: gans.GAN(_g2(), _d(), instance_noise=0.1, noise_steps=0),
+        ValueError,
+        r"noise_steps: expected a number of D updates >= 1, got 0",
+    ),
+    B(
+        "gans.GAN",
+        "an unknown augmentation",
+        lambda: gans.GAN(_g2(), _d(), augment="zoom"),
+        ValueError,
+        r"augment: expected a comma-separated subset of translation, cutout, color",
+    ),
+    B(
+        "gans.GAN",
+        "packs of 0 samples",
+        lambda: gans.GAN(_g2(), _d(), pack=0),
+        ValueError,
+        r"pack: expected a whole number of samples per pack >= 1, got 0",
+    ),
+    B(
+        "gans.GAN.compile",
+        "label smoothing with the least-squares loss",
+        lambda: gans.GAN(_g2(), _d(), label_smoothing=0.1).compile(*_adams(), loss="least_squares"),
+        ValueError,
+        r"label_smoothing: works with the cross-entropy losses",
+    ),
+    B(
+        "wasserstein.WGANGP",
+        "0 critic steps",
+        lambda: wasserstein.WGANGP(_g2(), _d(), n_critic=0),
+        ValueError,
+        r"n_critic: expected a whole number >= 1, got 0",
+    ),
+    B(
+        "wasserstein.WGANGP",
+        "a zero penalty weight",
+        lambda: wasserstein.WGANGP(_g2(), _d(), gp_weight=0),
+        ValueError,
+        r"gp_weight: expected a number > 0",
+    ),
+    B(
+        "wasserstein.WGAN",
+        "R1 on a Wasserstein critic",
+        lambda: wasserstein.WGAN(_g2(), _d(), r1_gamma=1.0),
+        ValueError,
+        r"r1_gamma: not used by a Wasserstein critic",
+    ),
+    B(
+        "wasserstein.WGANGP.compile",
+        "the hinge loss",
+        lambda: wasserstein.WGANGP(_g2(), _d()).compile(*_adams(), loss="hinge"),
+        ValueError,
+        r"loss: a Wasserstein GAN trains with loss='wasserstein', got 'hinge'",
+    ),
+    B(
+        "augment.diff_augment",
+        "2-D points",
+        lambda: augment.diff_augment(np.zeros((4, 2), "float32")),
+        ValueError,
+        r"augment: expected a batch of images \(n, h, w, c\)",
+    ),
+    B(
+        "data.stability_mixture",
+        "an unknown name",
+        lambda: data.stability_mixture("ring"),
+        ValueError,
+        r"name: expected one of \['grid25', 'ring8'\], got 'ring'",
+    ),
+    B(
+        "metrics.mixture_modes",
+        "3-D samples for 2-D centres",
+        lambda: metrics.mixture_modes(np.zeros((5, 3)), np.zeros((8, 2)), 0.01),
+        ValueError,
+        r"point sizes differ: 3 vs 2",
+    ),
+    B(
+        "metrics.mixture_modes",
+        "a zero sigma",
+        lambda: metrics.mixture_modes(np.zeros((5, 2)), np.zeros((8, 2)), 0.0),
+        ValueError,
+        r"sigma: expected a finite positive number, got 0\.0",
     ),
 ]
 

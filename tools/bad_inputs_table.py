@@ -23,7 +23,8 @@ START, END = "<!-- bad-inputs:start -->", "<!-- bad-inputs:end -->"
 
 PROSE = (
     "**Bad input.** Loaders, checks, pipelines, metrics, network builders, model files, the table"
-    " encoder, the search helpers and the command line answer bad input with one `ValueError` or"
+    " encoder, the search helpers, the trainers' options and the command line answer bad input with"
+    " one `ValueError` or"
     " `TypeError` naming the argument, what was expected and what came in (the command line: one"
     " line, exit status 2)."
     " `tests/test_bad_inputs.py` holds the table of {count} bad inputs tried, below (generated from"
