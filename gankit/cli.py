@@ -11,11 +11,13 @@ Bad arguments get a one-line error on stderr and exit status 2, never a tracebac
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 
@@ -109,6 +111,14 @@ def build_parser():
         "--resume",
         action="store_true",
         help="continue the run in --out from its last checkpoint (written after every epoch)",
+    )
+    train.add_argument(
+        "--devices",
+        type=_int_between(1, 64),
+        default=1,
+        help="train on this many devices with tf.distribute.MirroredStrategy: GPUs when the"
+        " machine has that many, else the CPU split into logical devices (no faster on a CPU:"
+        " for trying it out)",
     )
     train.add_argument(
         "--fid-samples",
@@ -222,7 +232,33 @@ def _resume_point(args, ckpt_dir):
     return done, notes.get("history", []), spent, f"resuming after epoch {done}, {plan}"
 
 
+def _strategy(devices):
+    """The ``tf.distribute`` strategy for ``--devices``: ``None`` for one device; MirroredStrategy
+    over the first N GPUs, or, on a machine without GPUs, over the CPU split into N logical
+    devices (which must happen before TensorFlow first uses its devices)."""
+    if devices == 1:
+        return None
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        if len(gpus) < devices:
+            raise CLIError(f"--devices {devices}: this machine has {len(gpus)} GPU(s)")
+        names = [f"/gpu:{i}" for i in range(devices)]
+    else:
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        try:
+            tf.config.set_logical_device_configuration(
+                cpu, [tf.config.LogicalDeviceConfiguration()] * devices
+            )
+        except RuntimeError as exc:  # TensorFlow's devices were already set up in this process
+            raise CLIError(f"--devices {devices}: cannot split the CPU now ({exc})") from None
+        names = [d.name for d in tf.config.list_logical_devices("CPU")][:devices]
+    return tf.distribute.MirroredStrategy(names)
+
+
 def train(args):
+    strategy = _strategy(args.devices)  # first: it must run before TensorFlow sets up devices
     out = _writable_dir(args.out)
     ckpt_dir = out / "checkpoint"
     done, previous_history, spent, plan = _resume_point(args, ckpt_dir)
@@ -240,12 +276,25 @@ def train(args):
         )
     except RuntimeError as exc:
         raise CLIError(str(exc)) from None
-    gan, cfg = recipes.RECIPES[args.model](x.shape[1:], seed=args.seed)
-    if done:
-        try:
-            checkpoints.restore(gan, ckpt_dir)
-        except ValueError as exc:
-            raise CLIError(str(exc)) from None
+    scope = strategy.scope() if strategy else contextlib.nullcontext()
+    with scope, warnings.catch_warnings():
+        # under several replicas GAN.compile turns XLA off with a warning; the line below says so
+        warnings.filterwarnings("ignore", message="jit_compile=True cannot run")
+        warnings.filterwarnings("ignore", message="steps_per_execution > 1 fails")
+        gan, cfg = recipes.RECIPES[args.model](x.shape[1:], seed=args.seed)
+        if done:
+            try:
+                checkpoints.restore(gan, ckpt_dir)
+            except ValueError as exc:
+                raise CLIError(str(exc)) from None
+    if strategy:
+        print(
+            f"training on {args.devices} devices with MirroredStrategy"
+            f" ({', '.join(strategy.extended.worker_devices)}): each step splits the batch of"
+            f" {cfg['batch_size']} between them; XLA is off (it compiles for one device) and one"
+            " step runs per call (Keras's multi-step loop fails under the strategy)",
+            flush=True,
+        )
     ds = data.make_dataset(x, batch_size=cfg["batch_size"], seed=args.seed, start_epoch=done)
     # a time budget runs epochs until it is used up; 10,000 is only a bound
     epochs = args.epochs or 10_000
@@ -299,6 +348,7 @@ def train(args):
         "epochs": len(history),
         "train_seconds": round(spent + seconds, 1),
         "resumed_after_epoch": done,
+        "devices": args.devices,
         "config": cfg,
     }
     if x.shape[1:] == (28, 28, 1) and args.dataset in ("mnist", "mnist-full"):

@@ -138,6 +138,15 @@ class GAN(keras.Model):
                 stacklevel=2,
             )
             kwargs["jit_compile"] = False
+        if n_replicas > 1 and kwargs.get("steps_per_execution", 1) > 1:
+            # Keras 3.15's multi-step loop fails under MirroredStrategy ("You must feed a value
+            # for placeholder tensor ... while/cond"), for a plain Dense model too (checked)
+            warnings.warn(
+                f"steps_per_execution > 1 fails under a {n_replicas}-replica tf.distribute "
+                "strategy in this Keras; proceeding with steps_per_execution=1",
+                stacklevel=2,
+            )
+            kwargs["steps_per_execution"] = 1
         super().compile(optimizer=None, **kwargs)
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer

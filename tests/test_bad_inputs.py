@@ -932,6 +932,13 @@ BAD_INPUTS = [
     ),
     B(
         "python -m gankit train",
+        "--devices 0",
+        lambda: cli("train", "mlp", "--devices", "0", "--out", _files() / "run"),
+        CLIExit,
+        r"argument --devices: expected an integer from 1 to 64, got '0'",
+    ),
+    B(
+        "python -m gankit train",
         "--fid-samples 1 (failed after training)",
         lambda: cli(
             "train", "mlp", "--fid-samples", "1", "--out", _files() / "notes.keras" / "run"

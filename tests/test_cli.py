@@ -57,10 +57,51 @@ def test_train_and_sample_end_to_end_on_a_tiny_budget(tmp_path):
     assert grid.is_file() and grid.stat().st_size > 0
 
 
+def test_train_on_two_devices_and_resume_on_them(tmp_path):
+    """``--devices 2`` on a CPU-only machine splits the CPU into 2 logical devices and trains
+    under MirroredStrategy (tests/test_distribute.py shows such a run equals one device's);
+    a resumed run continues on them."""
+    out = tmp_path / "run"
+    first = run_cli(
+        "train",
+        "dcgan",
+        "--dataset",
+        "digits",
+        "--epochs",
+        "1",
+        "--devices",
+        "2",
+        "--out",
+        str(out),
+    )
+    assert first.returncode == 0, first.stderr
+    assert "training on 2 devices with MirroredStrategy" in first.stdout
+    assert "Traceback" not in first.stderr
+    resumed = run_cli(
+        "train",
+        "dcgan",
+        "--dataset",
+        "digits",
+        "--epochs",
+        "2",
+        "--devices",
+        "2",
+        "--out",
+        str(out),
+        "--resume",
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert (metrics["devices"], metrics["epochs"], metrics["resumed_after_epoch"]) == (2, 2, 1)
+    history = np.loadtxt(out / "history.csv", delimiter=",", skiprows=1)
+    assert history.shape[0] == 2 and np.isfinite(history).all()
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
         (["train", "vae", "--out", "x"], "invalid choice: 'vae'"),
+        (["train", "dcgan", "--devices", "0", "--out", "x"], "expected an integer from 1 to 64"),
         (["train", "dcgan", "--dataset", "cifar", "--out", "x"], "invalid choice: 'cifar'"),
         (["train", "dcgan", "--epochs", "0", "--out", "x"], "expected a positive integer, got 0"),
         (["train", "dcgan", "--minutes", "-1", "--out", "x"], "expected a positive number"),
