@@ -222,6 +222,17 @@ class GAN(keras.Model):
             x = x + tf.cast(self.noise_level(), x.dtype) * noise
         return layers_module.pack(x, self.pack)
 
+    def d_penalty(self, real_in, fake_in):
+        """D's regulariser, already scaled, added to its loss inside the tape: ``r1_gamma / 2``
+        times the R1 penalty on the real samples D sees, or 0. The Wasserstein critic's gradient
+        penalty overrides it (:class:`gankit.wasserstein.WGANGP`)."""
+        if not self.r1_gamma:
+            return 0.0
+        r1 = losses_module.r1_penalty(self.discriminator, real_in)
+        # History's r1: the global batch's penalty (see train_step's scaling)
+        self.trackers["r1"].update_state(r1 * replicas.count())
+        return 0.5 * self.r1_gamma * r1
+
     def d_step(self, real, z):
         """One discriminator update: push D(real) up and D(G(z)) down. Only D's weights move."""
         fake = self.generator(z, training=True)
@@ -229,14 +240,9 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             real_logits = self.discriminator(real_in, training=True)
             fake_logits = self.discriminator(fake_in, training=True)
-            d_loss = self.d_loss_fn(real_logits, fake_logits)
-            if self.r1_gamma:
-                r1 = losses_module.r1_penalty(self.discriminator, real_in)
-                d_loss = d_loss + 0.5 * self.r1_gamma * r1
+            d_loss = self.d_loss_fn(real_logits, fake_logits) + self.d_penalty(real_in, fake_in)
         grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
         self.d_optimizer.apply(grads, self.discriminator.trainable_weights)
-        if self.r1_gamma:  # History's r1: the global batch's penalty (see train_step's scaling)
-            self.trackers["r1"].update_state(r1 * replicas.count())
         return d_loss, real_logits, fake_logits
 
     def g_step(self, z):

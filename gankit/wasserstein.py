@@ -13,7 +13,7 @@ The critic is trained ``n_critic`` times (5 in both papers) per generator step, 
 noise and the step's batch of real samples (the keras.io WGAN-GP example does the same), so that
 the estimate is close to the distance before G follows its gradient. History reports ``d_loss``
 (the critic's total loss), ``g_loss``, ``wasserstein`` (the critic's estimate at its last update)
-and, for WGAN-GP, ``gp`` (the unscaled penalty).
+and, for WGAN-GP, ``gp`` (the unscaled penalty, averaged over the critic updates).
 """
 
 from __future__ import annotations
@@ -91,28 +91,14 @@ class WGAN(GAN):
             )
         super().compile(d_optimizer, g_optimizer, loss=loss, **kwargs)
 
-    def penalty(self, real_in, fake_in):
-        """The critic's extra loss term (scaled); none for weight clipping."""
-        return tf.constant(0.0)
-
-    def critic_step(self, real, z):
-        """One critic update; returns its total loss and its Wasserstein estimate."""
-        fake = self.generator(z, training=True)
-        real_in, fake_in = self.d_view(real), self.d_view(fake)
-        with tf.GradientTape() as tape:
-            real_scores = self.critic(real_in, training=True)
-            fake_scores = self.critic(fake_in, training=True)
-            loss = self.d_loss_fn(real_scores, fake_scores)
-            total = loss + self.penalty(real_in, fake_in)
-        grads = tape.gradient(total, self.critic.trainable_weights)
-        self.d_optimizer.apply(grads, self.critic.trainable_weights)  # applies the clipping too
-        return total, -loss
-
     def train_step(self, data):
         real = data[0] if isinstance(data, tuple) else data
         batch_size = tf.shape(real)[0]
         for _ in range(self.n_critic):  # unrolled: n_critic is a small Python int
-            d_loss, estimate = self.critic_step(real, self.sample_noise(batch_size))
+            # GAN.d_step with the Wasserstein loss (and WGANGP's penalty); clipping is applied
+            # by the optimizer, through each critic weight's constraint
+            d_loss, real_scores, fake_scores = self.d_step(real, self.sample_noise(batch_size))
+        estimate = -losses_module.wasserstein_critic_loss(real_scores, fake_scores)
         g_loss = self.g_step(self.sample_noise(batch_size))
         if self.ema_generator is not None:
             self.update_ema()
@@ -152,7 +138,7 @@ class WGANGP(WGAN):
     def tracked(self):
         return (*super().tracked(), "gp")
 
-    def penalty(self, real_in, fake_in):
+    def d_penalty(self, real_in, fake_in):
         gp = losses_module.gradient_penalty(self.critic, real_in, fake_in, seed=self.seed_generator)
         self.trackers["gp"].update_state(gp * replicas.count())
         return self.gp_weight * gp
