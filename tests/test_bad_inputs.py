@@ -946,6 +946,20 @@ BAD_INPUTS = [
         CLIExit,
         r"argument --fid-samples: expected an integer from 2 to 100,000, got '1'",
     ),
+    B(
+        "python -m gankit bench",
+        "--minutes 0",
+        lambda: cli("bench", "--minutes", "0", "--out", _files() / "bench"),
+        CLIExit,
+        r"argument --minutes: expected a positive number, got 0",
+    ),
+    B(
+        "python -m gankit bench",
+        "--minutes inf",
+        lambda: cli("bench", "--minutes", "inf", "--out", _files() / "bench"),
+        CLIExit,
+        r"argument --minutes: expected a positive number, got inf \(it must be finite\)",
+    ),
     # ----------------------------------------------------------------- Part 3: stability
     B(
         "gans.GAN",
