@@ -9,13 +9,305 @@ from __future__ import annotations
 
 import numpy as np  # noqa: F401  (used by the checks below)
 
-from gankit.checks._common import _Verdict  # noqa: F401
+from gankit.checks._common import (  # noqa: F401  (_Verdict: for every section)
+    _call,
+    _close,
+    _keeps_random_state,
+    _scalar,
+    _Verdict,
+)
 
 # --------------------------------------------------------------------------- 08 mode collapse
 # (notebook 08's checks go here)
 
+
 # --------------------------------------------------------------------------- 09 Wasserstein GANs
-# (notebook 09's checks go here)
+class _LinearCritic:
+    """C(x) = w . flatten(x) + b: its input gradient is w for every sample, so the penalty is
+    (||w|| - 1)^2 whatever the interpolation."""
+
+    def __init__(self, w, b=0.3):
+        import keras
+
+        self.w = keras.Variable(np.asarray(w, "float32").reshape(-1, 1), name="kernel")
+        self.b = float(b)
+
+    def __call__(self, x, training=False):
+        import keras
+
+        flat = keras.ops.reshape(x, (keras.ops.shape(x)[0], -1))
+        return keras.ops.matmul(flat, self.w) + self.b
+
+
+class _QuadraticCritic:
+    """C(x) = 0.5 ||x||^2 per sample: its input gradient is x itself, so the penalty depends on
+    where the interpolates lie (on alpha's distribution and on using the interpolates at all)."""
+
+    seen = None  # the last input it scored, when run eagerly (to name a per-batch alpha)
+
+    def __call__(self, x, training=False):
+        import keras
+
+        try:
+            self.seen = np.asarray(x)
+        except Exception:  # noqa: BLE001 - symbolic (inside a tf.function): nothing to record
+            self.seen = None
+        return 0.5 * keras.ops.sum(keras.ops.square(x), axis=-1, keepdims=True)
+
+
+_GP_SHAPE = (8, 2, 2, 1)  # image-shaped: a norm over one axis only is caught
+_GP_W = np.array([2.0, -1.0, 2.0, 0.0])  # ||w|| = 3, penalty (3 - 1)^2 = 4
+_GP_N = 20000  # interpolates per quadratic case: sampling error ~0.02 on 3.22
+_GP_REAL, _GP_FAKE = 3.0, 0.5  # per feature, two features: x_hat = (0.5 + 2.5 a) (1, 1)
+
+
+def _gp_quadratic_value(alpha_a, alpha_b=None):
+    """E[(||x_hat|| - 1)^2] for the quadratic critic, x_hat = a real + (1 - a) fake (per feature
+    alphas ``alpha_a``, ``alpha_b`` for a per-element mistake)."""
+    alpha_b = alpha_a if alpha_b is None else alpha_b
+    u = _GP_FAKE + (_GP_REAL - _GP_FAKE) * np.stack([alpha_a, alpha_b], axis=1)
+    return float(((np.sqrt((u**2).sum(1)) - 1.0) ** 2).mean())
+
+
+def _gp_linear_mistake(got):
+    w = _GP_W.reshape(2, 2, 1)
+    batch, norm = _GP_SHAPE[0], float(np.linalg.norm(_GP_W))
+    axis1 = float(((np.sqrt((w**2).sum(0)) - 1.0) ** 2).mean())  # norm over axis 1 only
+    axis_last = float(((np.abs(w) - 1.0) ** 2).mean())  # norm over the channel axis only
+    named = [
+        (abs(norm - 1.0), "the square is missing: mean of (||grad|| - 1)^2, squared per sample"),
+        (norm**2, "the '- 1' is missing: the penalty pulls the gradient norm to 1, not to 0"),
+        ((norm**2 - 1.0) ** 2, "no square root: the norm is sqrt(sum of squares)"),
+        (
+            (np.sqrt(batch) * norm - 1.0) ** 2,
+            "the norm is taken over the whole batch: take one norm per sample (sum the squares"
+            " over every axis but the first)",
+        ),
+        (
+            (norm / batch - 1.0) ** 2,
+            "gradient of the *mean* score divides each sample's gradient by the batch size:"
+            " differentiate the sum of the scores (or the scores themselves)",
+        ),
+        (
+            (norm / 2.0 - 1.0) ** 2,
+            "mean of squares over the pixels instead of their sum: the norm sums the squares",
+        ),
+        (axis1, "norm over axis 1 only: for images, sum the squares over axes 1, 2 and 3"),
+        (axis_last, "norm over the last axis only: sum the squares over every axis but the first"),
+    ]
+    return next((m for value, m in named if _close(got, value, 1e-3)), None)
+
+
+@_keeps_random_state
+def check_gradient_penalty(fn):
+    """Check ``fn(critic, real, fake) -> scalar``: WGAN-GP's unscaled penalty
+    ``mean over samples of (||grad_x C(x_hat)||_2 - 1)^2`` with ``x_hat = a real + (1 - a) fake``,
+    ``a ~ U(0, 1)`` one per sample, the norm over all of a sample's axes, differentiable with
+    respect to the critic's weights and finite when the critic's gradient is zero. Known answers:
+    a linear critic ``w . x + b`` gives ``(||w|| - 1)^2``; ``C(x) = ||x||^2 / 2`` on segments from
+    (0.5, 0.5) to (3, 3) gives ``E[(sqrt(2) (0.5 + 2.5 a) - 1)^2] = 3.2169`` for uniform ``a``."""
+    import tensorflow as tf
+
+    v = _Verdict("gradient_penalty")
+    rng = np.random.default_rng(0)
+    real = rng.normal(size=_GP_SHAPE).astype("float32")
+    fake = rng.normal(size=_GP_SHAPE).astype("float32")
+
+    # 1. Linear critic, ||w|| = 3: the value, and its gradient with respect to w.
+    critic = _LinearCritic(_GP_W)
+    what = "a linear critic C(x) = w.x + b with ||w|| = 3, images of shape (8, 2, 2, 1)"
+    with tf.GradientTape() as tape:
+        value = _call(v, fn, critic, tf.constant(real), tf.constant(fake), what=what)
+    got = _scalar(v, value, what)
+    if not _close(got, 4.0, 1e-3):
+        v.fail(what, "(3 - 1)^2 = 4", got, _gp_linear_mistake(got))
+    v.ok()
+    grad = tape.gradient(value, critic.w) if tf.is_tensor(value) else None
+    if grad is None:
+        v.fail(
+            "gradient of the penalty with respect to the critic's weights",
+            "a gradient (the penalty trains the critic)",
+            "None",
+            "the penalty must stay a TensorFlow computation of the critic: no NumPy, no float(),"
+            " no stop_gradient; and take the inner gradient with a GradientTape inside yours",
+        )
+    grad_norm = float(np.linalg.norm(grad.numpy()))
+    if not _close(grad_norm, 4.0, 1e-3):
+        v.fail(
+            "norm of d penalty / d w for ||w|| = 3",
+            "2 (||w|| - 1) = 4",
+            grad_norm,
+            "the penalty's value is right but not its gradient: is part of it cut from the tape?",
+        )
+    v.ok()
+
+    # 2. A critic with zero gradient: the penalty is exactly 1, with a finite gradient.
+    critic = _LinearCritic(np.zeros(4))
+    what = "a constant critic (w = 0: zero gradient everywhere)"
+    with tf.GradientTape() as tape:
+        value = _call(v, fn, critic, tf.constant(real), tf.constant(fake), what=what)
+    got = _scalar(v, value, what)
+    if not _close(got, 1.0, 1e-5):
+        missing_one = "the '- 1' is missing: the penalty pulls the gradient norm to 1, not to 0"
+        v.fail(what, "(0 - 1)^2 = 1", got, missing_one if _close(got, 0.0) else None)
+    v.ok()
+    grad = tape.gradient(value, critic.w)
+    if grad is None or not np.all(np.isfinite(grad.numpy())):
+        v.fail(
+            "gradient of the penalty with respect to w when the critic's gradient is zero",
+            "finite (zero)",
+            "None" if grad is None else grad.numpy().ravel(),
+            "the derivative of sqrt at 0 is infinite (tf.norm gives NaN there): compute the norm"
+            " as sqrt(sum of squares + a small epsilon such as 1e-12)",
+        )
+    v.ok()
+
+    # 3. A quadratic critic: the answer depends on where the interpolates are.
+    critic = _QuadraticCritic()
+    real2 = np.full((_GP_N, 2), _GP_REAL, "float32")
+    fake2 = np.full((_GP_N, 2), _GP_FAKE, "float32")
+    what = f"C(x) = ||x||^2 / 2, {_GP_N} pairs real (3, 3), fake (0.5, 0.5)"
+    gen = np.random.default_rng(1)
+    a, b, z = gen.uniform(size=200_000), gen.uniform(size=200_000), gen.normal(size=200_000)
+    right = _gp_quadratic_value(a)
+    values = [
+        _scalar(v, _call(v, fn, critic, tf.constant(real2), tf.constant(fake2), what=what), what)
+        for _ in range(3)
+    ]
+    # The interpolates it scored, as fractions of the way from fake to real: one per sample.
+    seen = critic.seen
+    fractions = None
+    if seen is not None and seen.shape == real2.shape:
+        fractions = (seen - _GP_FAKE) / (_GP_REAL - _GP_FAKE)
+    shared = (  # the same point for every sample, strictly between fake and real
+        fractions is not None and np.ptp(fractions) < 1e-6 and 1e-6 < fractions.mean() < 1 - 1e-6
+    )
+    if shared or max(values) - min(values) > 1.5:  # noise: ~0.05 right, ~0.3 for N(0, 1) alpha
+        v.fail(
+            f"{what}: three calls",
+            f"about {right:.4f} each time (sampling noise about 0.02)",
+            np.array(values),
+            "one alpha for the whole batch: draw one alpha per sample, shape (batch, 1, ...)",
+        )
+    got = float(np.mean(values))
+    if not abs(got - right) < 0.1:
+        candidates = [
+            (
+                (np.sqrt(2) * _GP_REAL - 1.0) ** 2,
+                "the gradient is taken at the real samples: take"
+                " it at the interpolates x_hat = a real + (1 - a) fake",
+            ),
+            (
+                (np.sqrt(2) * _GP_FAKE - 1.0) ** 2,
+                "the gradient is taken at the fake samples: take"
+                " it at the interpolates x_hat = a real + (1 - a) fake",
+            ),
+            (
+                _gp_quadratic_value(z),
+                "alpha ~ N(0, 1): draw it uniform on [0, 1], so that x_hat"
+                " lies on the segment between the real and the fake sample",
+            ),
+            (
+                _gp_quadratic_value(a, b),
+                "one alpha per pixel: draw one per sample, shape"
+                " (batch, 1, ...), so that x_hat lies on the segment between the two samples",
+            ),
+        ]
+        mistake = next(
+            (m for value, m in candidates if abs(got - value) < max(0.1, 0.05 * value)), None
+        )
+        v.fail(what, right, got, mistake)
+    v.ok()
+    v.done()
+
+
+@_keeps_random_state
+def check_clip_weights(fn):
+    """Check ``fn(model, c)``: clips every *trainable* weight of ``model`` (kernels and biases) to
+    ``[-c, c]`` in place; weights already inside stay as they are, those outside become exactly
+    ``-c`` or ``c``; non-trainable weights (batch norm's moving statistics) are left alone."""
+    import keras
+
+    v = _Verdict("clip_weights")
+    c = 0.05
+    kernel = np.array([[0.2, -0.03], [-0.4, 0.01], [0.05, -0.06]], "float32")
+    bias = np.array([0.3, -0.02], "float32")
+    x = keras.Input((3,))
+    h = keras.layers.Dense(2, name="dense")(x)
+    h = keras.layers.BatchNormalization(name="norm")(h)
+    out = keras.layers.Dense(1, name="score")(h)
+    model = keras.Model(x, out)
+    model.get_layer("dense").set_weights([kernel, bias])
+    norm = model.get_layer("norm")
+    norm.set_weights(
+        [
+            np.array([1.5, -0.7], "float32"),
+            np.array([0.2, -0.3], "float32"),
+            np.array([0.5, -0.5], "float32"),
+            np.array([2.0, 3.0], "float32"),
+        ]
+    )
+    score_kernel = np.array([[0.7], [-0.01]], "float32")
+    model.get_layer("score").set_weights([score_kernel, np.array([-0.9], "float32")])
+    moving = [w.copy() for w in norm.get_weights()[2:]]
+    _call(v, fn, model, c, what=f"a model with Dense, BatchNormalization and Dense, c = {c}")
+    got = model.get_layer("dense").get_weights()
+    expected = np.clip(kernel, -c, c)
+    if np.allclose(got[0], kernel):
+        v.fail(
+            "first kernel after clipping",
+            expected,
+            got[0],
+            "the model's weights did not change: assign the clipped values back to each variable"
+            " (variable.assign(...)), a clipped copy is not enough",
+        )
+    if not np.allclose(got[0], expected, atol=1e-7):
+        mistake = "clip each weight to [-c, c]: keras.ops.clip(w, -c, c)"
+        if np.allclose(got[0], np.clip(kernel, 0.0, c)):
+            mistake = "the range is [-c, c], not [0, c]: negative weights stay negative"
+        elif np.allclose(got[0], kernel * c / np.abs(kernel).max(), atol=1e-7):
+            mistake = "rescaled instead of clipped: weights already inside [-c, c] must not change"
+        elif np.allclose(got[0], np.where(np.abs(kernel) > c, 0.0, kernel)):
+            mistake = "weights outside the range become -c or c (clipped), not 0 (dropped)"
+        v.fail(f"first kernel, c = {c}", expected, got[0], mistake)
+    v.ok()
+    if not np.allclose(got[1], np.clip(bias, -c, c), atol=1e-7):
+        v.fail(
+            "first bias",
+            np.clip(bias, -c, c),
+            got[1],
+            "biases are weights too: clip every trainable variable, not only the kernels",
+        )
+    v.ok()
+    score = model.get_layer("score").get_weights()
+    if not np.allclose(score[0], np.clip(score_kernel, -c, c), atol=1e-7):
+        v.fail(
+            "last layer's kernel",
+            np.clip(score_kernel, -c, c),
+            score[0],
+            "every layer is clipped, the last one too: loop over model.trainable_variables",
+        )
+    v.ok()
+    gamma_beta = norm.get_weights()[:2]
+    if not np.allclose(gamma_beta[0], np.clip([1.5, -0.7], -c, c), atol=1e-7):
+        v.fail(
+            "batch norm's scale (trainable)",
+            np.clip([1.5, -0.7], -c, c),
+            gamma_beta[0],
+            "clip every trainable variable (model.trainable_variables), whatever its layer",
+        )
+    v.ok()
+    if not all(np.allclose(a, b) for a, b in zip(norm.get_weights()[2:], moving, strict=True)):
+        v.fail(
+            "batch norm's moving mean and variance (not trainable)",
+            [m.tolist() for m in moving],
+            [m.tolist() for m in norm.get_weights()[2:]],
+            "only trainable weights are clipped: model.trainable_variables, not model.weights"
+            " (a moving variance clipped to c is a wrong statistic, not a constraint)",
+        )
+    v.ok()
+    v.done()
+
 
 # --------------------------------------------------------------------------- 10 regularisers
 # (notebook 10's checks go here)
