@@ -17,8 +17,100 @@ from gankit.checks._common import (  # noqa: F401  (_Verdict: for every section)
     _Verdict,
 )
 
+
 # --------------------------------------------------------------------------- 08 mode collapse
-# (notebook 08's checks go here)
+def check_reverse_kl(fn):
+    """Check ``fn(counts) -> float``: the reverse KL divergence ``sum p log(p K)`` (natural log) of
+    the histogram ``p = counts / counts.sum()`` over ``K`` modes from the uniform histogram, with
+    empty modes contributing 0 and ``inf`` when every count is 0 (as ``gankit.metrics.mixture_modes``
+    scores a generator's high-quality samples)."""
+    from gankit.checks._common import _call
+
+    v = _Verdict("reverse_kl")
+    cases = [
+        ("every mode used equally, counts [5, 5, 5, 5]", [5, 5, 5, 5], 0.0),
+        ("one mode takes everything, counts [0, 12, 0, 0, 0, 0, 0, 0]", [0, 12] + [0] * 6, None),
+        ("two of four modes, counts [3, 0, 1, 0]", [3, 0, 1, 0], None),
+        ("uneven but complete, counts [1, 2, 3, 4]", [1, 2, 3, 4], None),
+    ]
+    for what, counts, expected in cases:
+        c = np.asarray(counts, dtype="float64")
+        p = c[c > 0] / c.sum()
+        expected = float(np.sum(p * np.log(p * len(c)))) if expected is None else expected
+        got = _call(v, fn, np.asarray(counts), what=what)
+        try:
+            got = float(np.asarray(got, dtype="float64"))
+        except (TypeError, ValueError):
+            v.fail(f"returned something that is not one number on {what}", "a float", repr(got))
+        if np.isclose(got, expected, atol=1e-6):
+            v.ok()
+            continue
+        mistake = "p = counts / counts.sum(); sum over the modes with p > 0 of p * log(p * K)"
+        with np.errstate(divide="ignore"):  # an empty mode makes the forward KL infinite
+            forward = float(np.sum(np.log((1 / len(c)) / (c / c.sum())) / len(c)))
+        if np.isnan(got):
+            mistake = "empty modes give 0 * log(0) = nan: sum only over the modes with p > 0"
+        elif np.isinf(got) or np.isclose(got, forward, atol=1e-6):
+            mistake = (
+                "that is the forward KL(uniform || p), infinite as soon as a mode is missing;"
+                " the reverse KL(p || uniform) weights the log by p"
+            )
+        elif np.isclose(got, expected / np.log(2), atol=1e-6):
+            mistake = "log base 2: use the natural log (np.log), so one-mode collapse gives ln K"
+        elif np.isclose(got, float(np.sum(p * np.log(p))), atol=1e-6):
+            mistake = (
+                "that is minus the entropy: the uniform's log(1 / K) is missing (p * log(p * K))"
+            )
+        elif np.isclose(got, float(np.sum(c[c > 0] * np.log(c[c > 0] * len(c)))), atol=1e-6):
+            mistake = "normalise the counts to shares first: p = counts / counts.sum()"
+        v.fail(what, expected, got, mistake)
+    got = _call(v, fn, np.zeros(8, dtype="int64"), what="no high-quality sample, counts all 0")
+    if not np.isinf(float(np.asarray(got, dtype="float64"))):
+        v.fail(
+            "no high-quality sample at all (counts all 0)",
+            "inf",
+            got,
+            "with no sample on any mode the histogram is undefined: return float('inf')",
+        )
+    v.ok()
+    v.done()
+
+
+def check_pack_points(fn):
+    """Check ``fn(x, m)``: PacGAN's packing of a batch of points ``(n, d)`` into ``(n // m, m * d)``,
+    consecutive samples side by side, as ``gankit.layers.pack`` does."""
+    from gankit import layers
+    from gankit.checks._common import _call_array
+
+    v = _Verdict("pack_points")
+    x = np.arange(24, dtype="float32").reshape(12, 2)
+    for m in (1, 2, 3, 4):
+        what = f"12 points of 2 features, m = {m}"
+        expected = np.asarray(layers.pack(x, m))
+        got = _call_array(v, fn, x.copy(), m, what=what)
+        if got.shape != expected.shape:
+            mistake = "n points make n // m packs of m * d numbers: shape (n // m, m * d)"
+            if got.shape == (12, 2 * m) or got.shape == (12 // m, m, 2):
+                mistake = (
+                    "one row per pack, its m points concatenated into one vector:"
+                    f" reshape to (n // m, m * d), here {expected.shape}"
+                )
+            v.fail(what, f"shape {expected.shape}", f"shape {got.shape}", mistake)
+        if not np.allclose(got, expected):
+            mistake = "pack i holds points i*m, ..., i*m + m - 1, each point's features in order"
+            interleaved = x.reshape(m, 12 // m, 2).transpose(1, 0, 2).reshape(12 // m, -1)
+            if np.allclose(got, interleaved):
+                mistake = (
+                    "your packs take every (n // m)-th point: consecutive points belong together,"
+                    " x.reshape(n // m, m * d)"
+                )
+            elif np.allclose(np.sort(got, axis=1), np.sort(expected, axis=1)):
+                mistake = (
+                    "right points in each pack, wrong order: keep each point's features together"
+                )
+            v.fail(what, expected[:2], got[:2], mistake)
+        v.ok()
+    v.done()
 
 
 # --------------------------------------------------------------------------- 09 Wasserstein GANs
