@@ -402,6 +402,234 @@ def check_clip_weights(fn):
 
 
 # --------------------------------------------------------------------------- 10 regularisers
-# (notebook 10's checks go here)
+# (this section's imports stay in it: the sections of this file are written in parallel)
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from gankit.checks._common import _call_array  # noqa: E402
+
+
+class _Linear(keras.Model):
+    """D(x) = w . flatten(x) + 1, with a known weight vector ``w``: R1 penalty ``||w||^2``."""
+
+    def __init__(self, w):
+        super().__init__()
+        self.w = keras.Variable(np.asarray(w, "float32").reshape(-1, 1), name="w")
+
+    def call(self, x, training=False):
+        flat = keras.ops.reshape(x, (keras.ops.shape(x)[0], -1))
+        return keras.ops.matmul(flat, self.w) + 1.0
+
+
+class _Quadratic(keras.Model):
+    """D(x) = 0.5 * ||x||^2 per sample: its input gradient is x, R1 penalty ``mean_i ||x_i||^2``."""
+
+    def call(self, x, training=False):
+        return 0.5 * keras.ops.sum(keras.ops.square(x), axis=-1, keepdims=True)
+
+
+@_keeps_random_state
+def check_r1_penalty(fn):
+    """Check ``fn(discriminator, real) -> mean over samples of ||grad_x D(x)||^2`` (unscaled R1,
+    Mescheder et al. 2018) on stub discriminators with closed-form answers: a linear D (penalty
+    ``||w||^2`` for vectors and for images), a quadratic D whose gradient differs per sample, and
+    the penalty's own gradient with respect to D's weights (``2 w``), which training needs."""
+    v = _Verdict("r1_penalty")
+    w = np.array([2.0, 3.0, 6.0], "float32")  # ||w|| = 7, ||w||^2 = 49
+    real = tf.constant(np.random.default_rng(0).normal(size=(4, 3)), "float32")
+    got = _scalar(v, _call(v, fn, _Linear(w), real, what="a linear D"), "a linear D")
+    if not _close(got, 49.0):
+        mistake = "the penalty is the squared norm of D's input gradient, averaged over samples"
+        if _close(got, 7.0):
+            mistake = "the square is missing: R1 uses ||grad||^2, not ||grad||"
+        elif _close(got, 49.0 * 4):
+            mistake = "summed over the batch: take the mean over samples"
+        elif _close(got, 49.0 / 16) or _close(got, 7.0 / 4):
+            mistake = (
+                "the gradient of mean(D(x)) divides every sample's gradient by the batch size:"
+                " differentiate the sum of D's outputs (each sample only affects its own output)"
+            )
+        elif _close(got, 49.0 / 3):
+            mistake = "averaged over features too: sum the squares within a sample, then average"
+        v.fail("D(x) = w.x + 1 with w = [2, 3, 6], 4 samples", 49.0, got, mistake)
+    v.ok()
+    images = tf.constant(np.random.default_rng(1).normal(size=(3, 4, 4, 1)), "float32")
+    w_img = np.linspace(-1.0, 1.0, 16).astype("float32")
+    expected = float((w_img.astype("float64") ** 2).sum())
+    got = _scalar(v, _call(v, fn, _Linear(w_img), images, what="images"), "images")
+    if not _close(got, expected):
+        v.fail(
+            "a linear D on 3 images of 4x4x1 (R1 = ||w||^2)",
+            expected,
+            got,
+            "sum the squared gradient over every axis but the batch (height, width, channels)",
+        )
+    v.ok()
+    x = np.array([[1.0, 0.0], [0.0, 3.0], [2.0, 2.0]], "float32")  # ||x_i||^2 = 1, 9, 8
+    got = _scalar(
+        v, _call(v, fn, _Quadratic(), tf.constant(x), what="D(x) = ||x||^2 / 2"), "a quadratic D"
+    )
+    if not _close(got, 6.0):
+        v.fail(
+            "D(x) = ||x||^2 / 2, whose input gradient is x itself, on 3 samples",
+            "mean(1, 9, 8) = 6.0",
+            got,
+            "take the gradient at the real samples you are given, one per sample",
+        )
+    v.ok()
+    linear = _Linear(w)
+    with tf.GradientTape() as tape:
+        penalty = _call(v, fn, linear, real, what="a linear D, inside a tape")
+    grad = tape.gradient(penalty, linear.w) if tf.is_tensor(penalty) else None
+    if grad is None or not np.allclose(np.ravel(grad), 2 * w, atol=1e-4):
+        v.fail(
+            "gradient of the penalty with respect to D's weights w (linear D)",
+            2 * w,
+            None if grad is None else np.ravel(grad),
+            "the penalty must stay differentiable in D's weights: keep it in TensorFlow (no"
+            " NumPy, no stop_gradient) and make the inner tape persistent or nested in the outer",
+        )
+    v.ok()
+    v.done()
+
+
+def _brightness_cases(v, fn):
+    x = tf.constant(np.random.default_rng(0).uniform(-1, 1, (2000, 4, 4, 1)), "float32")
+    seed = keras.random.SeedGenerator(7)
+    out = _call_array(v, fn, x, seed, what="2000 images of 4x4x1")
+    if out.shape != tuple(x.shape):
+        v.fail("shape of the output", tuple(x.shape), out.shape, "return one image per image")
+    v.ok()
+    shift = out - x.numpy()
+    per_image = shift.reshape(len(shift), -1)
+    if not np.allclose(per_image, per_image[:, :1], atol=1e-5):
+        v.fail(
+            "the change within one image",
+            "the same offset on every pixel of an image",
+            f"offsets ranging {per_image[0].min():.3f}..{per_image[0].max():.3f} in image 0",
+            "brightness shifts a whole image: draw shape (n, 1, 1, 1), not one value per pixel",
+        )
+    v.ok()
+    offsets = per_image[:, 0]
+    if np.ptp(offsets) < 1e-6:
+        v.fail(
+            "offsets of 2000 images",
+            "a different offset for each image",
+            f"all {offsets[0]:.3f}",
+            "one draw for the whole batch: draw shape (n, 1, 1, 1) so each image gets its own",
+        )
+    v.ok()
+    if offsets.min() < -0.5 - 1e-6 or offsets.max() > 0.5 + 1e-6 or abs(offsets.mean()) > 0.05:
+        v.fail(
+            "range and mean of 2000 offsets",
+            "within [-0.5, 0.5), mean near 0",
+            f"[{offsets.min():.3f}, {offsets.max():.3f}], mean {offsets.mean():.3f}",
+            "draw uniformly in [-0.5, 0.5): keras.random.uniform(..., minval=-0.5, maxval=0.5)",
+        )
+    v.ok()
+    if abs(offsets.std() - 1 / np.sqrt(12)) > 0.03:
+        v.fail(
+            "standard deviation of 2000 offsets",
+            f"{1 / np.sqrt(12):.3f} (uniform on an interval of length 1)",
+            f"{offsets.std():.3f}",
+            "uniform in [-0.5, 0.5), not normal",
+        )
+    v.ok()
+
+
+@_keeps_random_state
+def check_brightness(fn):
+    """Check ``fn(x, seed) -> x + offset`` with one offset per image, uniform in [-0.5, 0.5),
+    drawn from the ``keras.random.SeedGenerator`` ``seed`` (new draws at every call, also inside
+    a compiled function) and differentiable with respect to ``x`` (gradient 1 everywhere)."""
+    v = _Verdict("brightness")
+    _brightness_cases(v, fn)
+    x = tf.constant(np.zeros((8, 3, 3, 1)), "float32")
+    compiled = tf.function(lambda images, s: fn(images, s))
+    seed = keras.random.SeedGenerator(3)
+    first = _call_array(v, compiled, x, seed, what="a compiled step")
+    second = _call_array(v, compiled, x, seed, what="a compiled step, called again")
+    if np.allclose(first, second):
+        v.fail(
+            "two calls of a compiled training step",
+            "new offsets at every step",
+            "the same offsets twice",
+            "NumPy's (or Python's) random numbers are drawn once, when the step is compiled:"
+            " draw with keras.random.uniform(..., seed=seed), the SeedGenerator you are given",
+        )
+    v.ok()
+    x = tf.constant(np.random.default_rng(2).uniform(-1, 1, (5, 3, 3, 1)), "float32")
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        out = _call(v, fn, x, keras.random.SeedGenerator(5), what="images inside a tape")
+        total = tf.reduce_sum(out) if tf.is_tensor(out) else None
+    grad = None if total is None else tape.gradient(total, x)
+    if grad is None or not np.allclose(grad.numpy(), 1.0, atol=1e-5):
+        v.fail(
+            "gradient of sum(output) with respect to the input images",
+            "1 at every pixel (G's gradient must pass through the augmentation unchanged)",
+            None if grad is None else f"values {np.unique(np.round(grad.numpy(), 4))[:5]}",
+            "keep the operation in TensorFlow/keras.ops (no NumPy round trip, no stop_gradient)",
+        )
+    v.ok()
+    v.done()
+
+
+@_keeps_random_state
+def check_ema_update(fn):
+    """Check ``fn(averaged, current, decay)``: assigns ``decay * a + (1 - decay) * w`` to every
+    variable ``a`` of the list ``averaged`` (``w`` the matching one of ``current``), in place,
+    leaving ``current`` unchanged; repeated ``t`` times towards a fixed ``w`` the gap shrinks as
+    ``decay ** t``."""
+    v = _Verdict("ema_update")
+    a0 = [np.array([1.0, -2.0], "float32"), np.array([[4.0]], "float32")]
+    w0 = [np.array([3.0, 2.0], "float32"), np.array([[0.0]], "float32")]
+    averaged = [keras.Variable(a) for a in a0]
+    current = [keras.Variable(w) for w in w0]
+    _call(v, fn, averaged, current, 0.9, what="decay 0.9")
+    got = [keras.ops.convert_to_numpy(a) for a in averaged]
+    expected = [0.9 * a + 0.1 * w for a, w in zip(a0, w0, strict=True)]
+    if not all(np.allclose(g, e, atol=1e-5) for g, e in zip(got, expected, strict=True)):
+        mistake = "a <- decay * a + (1 - decay) * w, assigned to the averaged variables"
+        if all(np.allclose(g, a, atol=1e-6) for g, a in zip(got, a0, strict=True)):
+            mistake = (
+                "the averaged variables did not change: assign the new value in place"
+                " (a.assign(...)); returning it or rebinding a loop name changes nothing"
+            )
+        elif all(
+            np.allclose(g, 0.1 * a + 0.9 * w, atol=1e-5)
+            for g, a, w in zip(got, a0, w0, strict=True)
+        ):
+            mistake = "decay and 1 - decay swapped: the average keeps decay (0.9) of itself"
+        v.fail(
+            "one update with decay 0.9, a = [1, -2], [[4]], w = [3, 2], [[0]]",
+            expected,
+            got,
+            mistake,
+        )
+    v.ok()
+    now = [keras.ops.convert_to_numpy(w) for w in current]
+    if not all(np.array_equal(n, w) for n, w in zip(now, w0, strict=True)):
+        v.fail(
+            "the current (trained) weights after the update",
+            w0,
+            now,
+            "only the averaged copy moves: the generator's own weights must not be touched",
+        )
+    v.ok()
+    for _ in range(49):
+        _call(v, fn, averaged, current, 0.9, what="repeated updates")
+    got = keras.ops.convert_to_numpy(averaged[0])
+    expected = w0[0] + (a0[0] - w0[0]) * 0.9**50
+    if not np.allclose(got, expected, atol=1e-4):
+        v.fail(
+            "50 updates with decay 0.9 towards fixed w = [3, 2] from a = [1, -2]",
+            expected,
+            got,
+            "the gap to w shrinks by the factor decay at each update",
+        )
+    v.ok()
+    v.done()
+
 
 __all__ = sorted(name for name in dir() if name.startswith("check_"))
