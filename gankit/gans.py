@@ -59,6 +59,8 @@ class GAN(keras.Model):
             :mod:`gankit.augment`) applied to real and fake images in both steps.
         pack: PacGAN's ``m``: D judges packs of ``m`` samples (build D for
             ``gankit.layers.packed_shape(shape, m)``; the batch size must be a multiple of ``m``).
+        n_critic: D updates per G update, each on the step's real batch and fresh noise (the
+            Wasserstein trainers use 5; History reports D's last update).
 
     ``fit`` accepts a dataset of samples or of ``(samples, labels)`` pairs (labels are ignored).
     History holds ``d_loss``, ``g_loss`` and ``d_real``/``d_fake``: D's mean probability that a
@@ -84,6 +86,7 @@ class GAN(keras.Model):
         noise_steps=None,
         augment=None,
         pack=1,
+        n_critic=1,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -107,6 +110,9 @@ class GAN(keras.Model):
         self.augment = None if augment is None else ",".join(augment_module.check_policy(augment))
         layers_module.packed_shape((1,), pack)  # validates pack
         self.pack = int(pack)
+        if isinstance(n_critic, bool) or not isinstance(n_critic, int | np.integer) or n_critic < 1:
+            raise ValueError(f"n_critic: expected a whole number >= 1, got {n_critic!r}")
+        self.n_critic = int(n_critic)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.ema_generator = None
         if ema is not None:
@@ -266,7 +272,8 @@ class GAN(keras.Model):
     def train_step(self, data):
         real = data[0] if isinstance(data, tuple) else data
         batch_size = tf.shape(real)[0]
-        d_loss, real_logits, fake_logits = self.d_step(real, self.sample_noise(batch_size))
+        for _ in range(self.n_critic):  # unrolled: n_critic is a small Python int
+            d_loss, real_logits, fake_logits = self.d_step(real, self.sample_noise(batch_size))
         g_loss = self.g_step(self.sample_noise(batch_size))
         if self.ema_generator is not None:
             self.update_ema()
@@ -308,6 +315,7 @@ class GAN(keras.Model):
             "noise_steps": self.noise_steps,
             "augment": self.augment,
             "pack": self.pack,
+            "n_critic": self.n_critic,
         }
 
     @classmethod

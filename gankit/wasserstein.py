@@ -42,12 +42,6 @@ class ClipValue(keras.constraints.Constraint):
         return {"clip_value": self.clip_value}
 
 
-def _count(value, name):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name}: expected a whole number >= 1, got {value!r}")
-    return value
-
-
 @keras.saving.register_keras_serializable(package="gankit")
 class WGAN(GAN):
     """WGAN with weight clipping (Arjovsky et al. 2017, Algorithm 1).
@@ -66,11 +60,10 @@ class WGAN(GAN):
         for option in ("r1_gamma", "label_smoothing"):
             if kwargs.get(option):
                 raise ValueError(f"{option}: not used by a Wasserstein critic; leave it at 0")
-        self.n_critic = _count(n_critic, "n_critic")
         if clip_value is not None and not clip_value > 0:
             raise ValueError(f"clip_value: expected a number > 0 or None, got {clip_value!r}")
         self.clip_value = clip_value
-        super().__init__(generator, critic, **kwargs)
+        super().__init__(generator, critic, n_critic=n_critic, **kwargs)
         if clip_value is not None:
             for variable in critic.trainable_variables:
                 variable.constraint = ClipValue(clip_value)
@@ -113,7 +106,7 @@ class WGAN(GAN):
         config["critic"] = config.pop("discriminator")
         for option in ("r1_gamma", "label_smoothing"):
             config.pop(option)
-        return {**config, "n_critic": self.n_critic, "clip_value": self.clip_value}
+        return {**config, "clip_value": self.clip_value}
 
     @classmethod
     def from_config(cls, config):

@@ -99,7 +99,13 @@ def test_diffaugment_is_differentiable_random_per_image_and_does_what_it_says():
 
 # --------------------------------------------------------------------------- trainers
 ALL_OPTIONS = dict(
-    r1_gamma=10.0, label_smoothing=0.1, instance_noise=0.5, noise_steps=8, pack=2, ema=0.9
+    r1_gamma=10.0,
+    label_smoothing=0.1,
+    instance_noise=0.5,
+    noise_steps=16,
+    pack=2,
+    ema=0.9,
+    n_critic=2,
 )
 
 
@@ -159,6 +165,7 @@ def test_every_trainer_trains_under_xla_and_reports_what_it_tracks(trained, kind
         assert int(gan.d_optimizer.iterations) == 3 * int(gan.g_optimizer.iterations) == 24
     if kind == "all":
         assert {"r1"} <= set(history) and gan.ema_generator is not None
+        assert int(gan.d_optimizer.iterations) == 2 * int(gan.g_optimizer.iterations) == 16
 
 
 def test_wgan_weights_are_clipped_from_the_start_and_after_every_update(trained):
@@ -170,7 +177,7 @@ def test_wgan_weights_are_clipped_from_the_start_and_after_every_update(trained)
 def test_instance_noise_anneals_linearly_to_zero():
     gan = point_trainer("all", jit_compile=False)
     gan.d_optimizer.build(gan.discriminator.trainable_variables)
-    for step, level in ((0, 0.5), (4, 0.25), (8, 0.0), (12, 0.0)):
+    for step, level in ((0, 0.5), (8, 0.25), (16, 0.0), (24, 0.0)):
         gan.d_optimizer.iterations.assign(step)
         assert float(gan.noise_level()) == pytest.approx(level)
 
@@ -181,7 +188,7 @@ def test_d_view_is_the_identity_without_options_and_packs_with_pack():
     np.testing.assert_array_equal(plain.d_view(x).numpy(), POINTS[:8])
     every = point_trainer("all", jit_compile=False)
     every.d_optimizer.build(every.discriminator.trainable_variables)
-    every.d_optimizer.iterations.assign(8)  # the instance noise has annealed away
+    every.d_optimizer.iterations.assign(16)  # the instance noise has annealed away
     np.testing.assert_allclose(every.d_view(x).numpy(), POINTS[:8].reshape(4, 4))
 
 
@@ -244,6 +251,7 @@ def test_trainers_round_trip_through_their_config():
     gan = point_trainer("wgan_gp")
     clone = wasserstein.WGANGP.from_config(gan.get_config())
     assert (clone.n_critic, clone.gp_weight) == (3, 10.0)
+    assert gans.GAN.from_config(point_trainer("all").get_config()).n_critic == 2
     plain = gans.GAN(
         models.mlp_generator(4, (2,), (8,)),
         models.mlp_discriminator((2,), (8,)),
