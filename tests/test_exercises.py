@@ -34,8 +34,8 @@ def student_path(solution):
 
 
 def test_there_are_solution_notebooks():
-    """Lessons 1 to 7, one solution notebook each, each with one to three exercises."""
-    assert [ex.notebook_number(p) for p in SOLUTIONS] == [1, 2, 3, 4, 5, 6, 7]
+    """Lessons 1 to 10, one solution notebook each, each with one to three exercises."""
+    assert [ex.notebook_number(p) for p in SOLUTIONS] == list(range(1, 11))
     for path in SOLUTIONS:
         assert 1 <= len(ex.find_exercises(read(path), ex.notebook_number(path))) <= 3, path.name
 
