@@ -1,4 +1,4 @@
-"""The benchmark (``python -m gankit bench``, gankit/bench.py): the hand FLOP counter against hand
+"""The benchmark (``python -m gankit bench``, gankit/bench/): the hand FLOP counter against hand
 numbers, the keras.io reference re-implemented layer for layer, its train_step, a smoke run that
 writes every key, and the README block generated from a bench.json."""
 

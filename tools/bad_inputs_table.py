@@ -18,6 +18,9 @@ import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+from readme_block import replace_block, write_or_check  # noqa: E402
+
 README = ROOT / "README.md"
 START, END = "<!-- bad-inputs:start -->", "<!-- bad-inputs:end -->"
 
@@ -67,11 +70,7 @@ def render(rows):
 
 def update(readme, rows):
     """``readme`` with the text between the markers replaced by :func:`render` of ``rows``."""
-    if readme.count(START) != 1 or readme.count(END) != 1:
-        raise ValueError(f"README: expected one {START} and one {END} marker")
-    head, rest = readme.split(START)
-    _, tail = rest.split(END)
-    return head + render(rows) + tail
+    return replace_block(readme, START, END, render(rows))
 
 
 def main(argv=None):
@@ -80,16 +79,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     readme = README.read_text()
     new = update(readme, load_table())
-    if args.check:
-        print("README.md is current" if new == readme else "README.md is stale")
-        return 0 if new == readme else 1
-    if new != readme:
-        sys.path.insert(0, str(ROOT))
-        from gankit.files import write_text
-
-        write_text(README, new)
-    print(f"README.md: {'rewritten' if new != readme else 'already current'}")
-    return 0
+    return write_or_check(new, args.check)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,9 @@ import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+from readme_block import replace_block, write_or_check  # noqa: E402
+
 README = ROOT / "README.md"
 COMMITTED = ROOT / "benchmarks" / "bench.json"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -50,11 +53,7 @@ def render(result):
 
 def update(readme, result):
     """``readme`` with the text between the markers replaced by :func:`render` of ``result``."""
-    if readme.count(START) != 1 or readme.count(END) != 1:
-        raise ValueError(f"README: expected one {START} and one {END} marker")
-    head, rest = readme.split(START)
-    _, tail = rest.split(END)
-    return head + render(result) + tail
+    return replace_block(readme, START, END, render(result))
 
 
 def load(path):
@@ -82,16 +81,7 @@ def main(argv=None):
         return 2
     readme = README.read_text(encoding="utf-8")
     new = update(readme, result)
-    if args.check:
-        print("README.md is current" if new == readme else "README.md is stale")
-        return 0 if new == readme else 1
-    if new != readme:
-        sys.path.insert(0, str(ROOT))
-        from gankit.files import write_text
-
-        write_text(README, new)
-    print(f"README.md: {'rewritten' if new != readme else 'already current'}")
-    return 0
+    return write_or_check(new, args.check)
 
 
 if __name__ == "__main__":
