@@ -450,11 +450,14 @@ def gankit(*args):
 
 def test_cli_run_killed_mid_training_resumes_to_the_same_weights(tmp_path):
     args = ["train", "mlp", "--dataset", "digits", "--epochs", "30", "--seed", "4"]
-    straight = subprocess.run(
-        gankit(*args, "--out", str(tmp_path / "a")), env=ENV, capture_output=True, text=True
+    # the uninterrupted run and the one to be killed run side by side (they share no file)
+    straight = subprocess.Popen(
+        gankit(*args, "--out", str(tmp_path / "a")),
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    assert straight.returncode == 0, straight.stderr
-
     run = subprocess.Popen(
         gankit(*args, "--out", str(tmp_path / "b")),
         env=ENV,
@@ -476,11 +479,20 @@ def test_cli_run_killed_mid_training_resumes_to_the_same_weights(tmp_path):
     run.wait()
     killed_at = finished_epochs()
     assert killed_at < 30 and not (tmp_path / "b" / "generator.keras").exists(), "not interrupted"
+    assert straight.wait() == 0, straight.stderr.read()
 
-    again = subprocess.run(
-        gankit(*args, "--out", str(tmp_path / "b")), env=ENV, capture_output=True, text=True
+    # refused without --resume, and with another seed; neither writes anything
+    again = subprocess.Popen(
+        gankit(*args, "--out", str(tmp_path / "b")), env=ENV, stderr=subprocess.PIPE, text=True
     )
-    assert again.returncode == 2 and "add --resume" in again.stderr
+    other_seed = subprocess.Popen(
+        gankit(*args[:-1], "5", "--out", str(tmp_path / "b"), "--resume"),
+        env=ENV,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert again.wait() == 2 and "add --resume" in again.stderr.read()
+    assert other_seed.wait() == 2 and "made with seed 4, not 5" in other_seed.stderr.read()
     resumed = subprocess.run(
         gankit(*args, "--out", str(tmp_path / "b"), "--resume"),
         env=ENV,
@@ -495,11 +507,3 @@ def test_cli_run_killed_mid_training_resumes_to_the_same_weights(tmp_path):
         np.testing.assert_allclose(x, y, rtol=0, atol=1e-6)
     history = (tmp_path / "b" / "history.csv").read_text().splitlines()
     assert len(history) == 31, "History has every epoch, before and after the kill"
-
-    other_seed = subprocess.run(
-        gankit(*args[:-1], "5", "--out", str(tmp_path / "b"), "--resume"),
-        env=ENV,
-        capture_output=True,
-        text=True,
-    )
-    assert other_seed.returncode == 2 and "made with seed 4, not 5" in other_seed.stderr

@@ -8,5 +8,7 @@ python -m pip install --quiet --upgrade pip
 python -m pip install --quiet -r requirements.txt
 ruff check .
 ruff format --check .
-python -m pytest tests notebooks --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
+# Two workers (pytest-xdist): the tests and notebooks are mostly single-threaded Python and each
+# notebook's cells stay together on one worker (conftest.py). Add -n 0 to run in one process.
+python -m pytest tests notebooks -n 2 --dist loadgroup --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
   -p no:cacheprovider --durations=25 "$@"
