@@ -122,6 +122,41 @@ class FIDMonitor(keras.callbacks.Callback):
             logs["kid"] = metrics.kid(features, self.real_features, subsets=10, seed=self.seed)[0]
 
 
+class KeepBest(FIDMonitor):
+    """Keep the generator of the epoch with the lowest FID, so more training never ends worse.
+
+    After every ``every`` epochs it logs the FID of ``n`` samples from fixed noise (``seed``)
+    against ``real`` as ``fid``, like :class:`FIDMonitor`; when that is the lowest so far it
+    writes the sampler (the EMA generator when there is one) to ``path`` atomically, and sets
+    ``best`` to ``{"epoch": e, "fid": f}``. A resumed run passes its History so far as
+    ``history``: the best of those rows is the one to beat, and the file written then is kept.
+
+    The selection uses this FID, so it is optimistic for the generator it picks: report the
+    kept generator's FID on *other* samples (``python -m gankit train`` does, in ``metrics.json``).
+    """
+
+    def __init__(self, evaluator, real, path, n=1000, every=1, seed=2, history=()):
+        super().__init__(evaluator, real, n=n, every=every, seed=seed)
+        self.path = Path(path)
+        self.best = None
+        for epoch, row in enumerate(history, start=1):
+            fid = row.get("fid", float("nan"))
+            if math.isfinite(fid) and (self.best is None or fid < self.best["fid"]):
+                self.best = {"epoch": epoch, "fid": float(fid)}
+
+    def on_epoch_end(self, epoch, logs=None):
+        from gankit.files import atomic_path
+
+        logs = {} if logs is None else logs
+        super().on_epoch_end(epoch, logs)
+        fid = logs.get("fid", float("nan"))
+        if math.isfinite(fid) and (self.best is None or fid < self.best["fid"]):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(self.path) as tmp:
+                self.model.sampler.save(tmp)
+            self.best = {"epoch": epoch + 1, "fid": float(fid)}
+
+
 class TrainingDiverged(RuntimeError):
     """Raised by :class:`DivergenceGuard` when a loss becomes NaN or infinite."""
 

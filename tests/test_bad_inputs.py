@@ -947,6 +947,13 @@ BAD_INPUTS = [
         r"argument --fid-samples: expected an integer from 2 to 100,000, got '1'",
     ),
     B(
+        "python -m gankit train",
+        "--keep worst",
+        lambda: cli("train", "mlp", "--keep", "worst", "--out", _files() / "run"),
+        CLIExit,
+        r"argument --keep: invalid choice: 'worst'",
+    ),
+    B(
         "python -m gankit bench",
         "--minutes 0",
         lambda: cli("bench", "--minutes", "0", "--out", _files() / "bench"),

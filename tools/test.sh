@@ -8,7 +8,8 @@ python -m pip install --quiet --upgrade pip
 python -m pip install --quiet -r requirements.txt
 ruff check .
 ruff format --check .
-# Two workers (pytest-xdist): the tests and notebooks are mostly single-threaded Python and each
-# notebook's cells stay together on one worker (conftest.py). Add -n 0 to run in one process.
-python -m pytest tests notebooks -n 2 --dist loadgroup --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
+# Two workers (pytest-xdist): most tests are single-threaded Python. --dist loadfile keeps each
+# notebook's cells (which share one kernel, in order) and each test module on one worker.
+# Add -n 0 to run in one process.
+python -m pytest tests notebooks -n 2 --dist loadfile --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
   -p no:cacheprovider --durations=25 "$@"
