@@ -379,7 +379,7 @@ def train(args):
         gan.sampler.set_weights(best.get_weights())
         kept = {
             "rule": "lowest FID after an epoch (1,000 samples against the training images,"
-            f" noise seed {args.seed + 2}); the fid above is measured on other samples",
+            f' noise seed {args.seed + 2}); "fid" is measured on other samples',
             "epoch": keeper.best["epoch"],
             "selection_fid": round(keeper.best["fid"], 3),
         }

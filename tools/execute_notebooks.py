@@ -40,15 +40,60 @@ def execute(path):
     return seconds
 
 
+TIMINGS_START, TIMINGS_END = "<!-- timings:start -->", "<!-- timings:end -->"
+
+
+def budget_of(name):
+    """The course map's time budget for a notebook, in seconds (01–07 share 450 s)."""
+    number = int(name[:2])
+    return None if number <= 7 else 120 if 11 <= number <= 13 else 100
+
+
+def timings_block(rows, stamp):
+    """README's per-notebook time table (between the timings markers) from TIMINGS.md's rows."""
+    lines = [
+        TIMINGS_START,
+        f"Per-notebook wall times ({stamp}; written by `python tools/execute_notebooks.py` from",
+        "`notebooks/TIMINGS.md`, not typed):",
+        "",
+        "| notebook | seconds | budget |",
+        "|---|---:|---|",
+    ]
+    part12 = 0.0
+    for name, secs in sorted(rows.items()):
+        budget = budget_of(name)
+        if budget is None:
+            part12 += float(secs)
+            verdict = "01–07 share 450 s"
+        else:
+            verdict = f"{budget} s" + ("" if float(secs) <= budget else " (**over**)")
+        lines.append(f"| `{name}` | {secs} | {verdict} |")
+    if part12:
+        over = "" if part12 <= 450 else " (**over**)"
+        lines.append(f"| 01–07 together | {part12:.0f} | 450 s{over} |")
+    lines.append(TIMINGS_END)
+    return "\n".join(lines)
+
+
+def timings_stamp(text):
+    """The measurement line of TIMINGS.md (its third line), for the README block."""
+    line = text.splitlines()[2] if len(text.splitlines()) > 2 else ""
+    return line.removeprefix("Measured by `python tools/execute_notebooks.py` on ").rstrip(".")
+
+
+def read_rows(text):
+    rows = {}
+    for line in text.splitlines():
+        if line.startswith("| `"):
+            name, secs = (c.strip() for c in line.strip("|").split("|")[:2])
+            rows[name.strip("`")] = secs
+    return rows
+
+
 def main(argv):
     paths = [Path(p).resolve() for p in argv] or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
     timings_file = ROOT / "notebooks" / "TIMINGS.md"
-    rows = {}
-    if timings_file.exists():
-        for line in timings_file.read_text().splitlines():
-            if line.startswith("| `"):
-                name, secs = (c.strip() for c in line.strip("|").split("|")[:2])
-                rows[name.strip("`")] = secs
+    rows = read_rows(timings_file.read_text()) if timings_file.exists() else {}
     failed = []
     for path in paths:
         seconds = execute(path)
@@ -61,13 +106,19 @@ def main(argv):
         "# Notebook wall times",
         "",
         f"Measured by `python tools/execute_notebooks.py` on {platform.machine()}, "
-        f"{os.cpu_count()} cores, nothing else running. Budget: 01–07 together 450 s.",
+        f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}, one notebook at a time.",
         "",
         "| notebook | seconds |",
         "|---|---|",
         *(f"| `{name}` | {secs} |" for name, secs in sorted(rows.items())),
     ]
-    timings_file.write_text("\n".join(lines) + "\n")
+    text = "\n".join(lines) + "\n"
+    timings_file.write_text(text)
+    sys.path.insert(0, str(ROOT / "tools"))
+    from readme_block import README, replace_block, write_or_check
+
+    block = timings_block(rows, timings_stamp(text))
+    write_or_check(replace_block(README.read_text(), TIMINGS_START, TIMINGS_END, block), False)
     if failed:
         sys.exit(f"failed: {', '.join(failed)}")
 

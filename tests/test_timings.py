@@ -1,0 +1,41 @@
+"""The README's per-notebook time table is written from notebooks/TIMINGS.md by
+tools/execute_notebooks.py, never typed, and names every notebook with its budget."""
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location("execute", ROOT / "tools/execute_notebooks.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool
+
+
+def test_readme_timings_block_is_generated_from_timings_md():
+    tool = _tool()
+    text = (ROOT / "notebooks" / "TIMINGS.md").read_text()
+    block = tool.timings_block(tool.read_rows(text), tool.timings_stamp(text))
+    assert block in (ROOT / "README.md").read_text(), (
+        "README.md's timings block is stale: run python tools/execute_notebooks.py"
+    )
+
+
+def test_every_notebook_has_a_time_and_the_budgets_are_the_course_maps():
+    tool = _tool()
+    rows = tool.read_rows((ROOT / "notebooks" / "TIMINGS.md").read_text())
+    names = {p.name for p in (ROOT / "notebooks").glob("[0-9]*.ipynb")}
+    assert set(rows) == names
+    assert [tool.budget_of(n) for n in ("07_x", "08_x", "11_x", "13_x", "14_x", "17_x")] == [
+        None,
+        100,
+        120,
+        120,
+        100,
+        100,
+    ]
+    block = tool.timings_block({"01_a.ipynb": "300", "02_b.ipynb": "200", "08_c.ipynb": "101"}, "x")
+    assert "| 01–07 together | 500 | 450 s (**over**) |" in block
+    assert "| `08_c.ipynb` | 101 | 100 s (**over**) |" in block
