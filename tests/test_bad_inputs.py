@@ -1093,13 +1093,9 @@ def test_the_table_names_each_bad_input_once():
 
 
 def test_readme_bad_input_paragraph_is_generated_from_this_table():
-    import importlib.util
+    from project_tools import load_tool
 
-    spec = importlib.util.spec_from_file_location(
-        "bad_inputs_table", ROOT / "tools/bad_inputs_table.py"
-    )
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool("bad_inputs_table")
     readme = (ROOT / "README.md").read_text()
     assert tool.update(readme, BAD_INPUTS) == readme, (
         "README.md's bad-input paragraph is stale: run python tools/bad_inputs_table.py"

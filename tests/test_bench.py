@@ -2,7 +2,6 @@
 numbers, the keras.io reference re-implemented layer for layer, its train_step, a smoke run that
 writes every key, and the README block generated from a bench.json."""
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import keras
 import numpy as np
 import pytest
 from keras import layers
+from project_tools import load_tool
 
 from gankit import bench
 
@@ -134,10 +134,7 @@ def test_smoke_run_writes_every_key(smoke):
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location("bench_table", ROOT / "tools/bench_table.py")
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
+    return load_tool("bench_table")
 
 
 def test_readme_bench_block_is_generated():

@@ -1,17 +1,15 @@
 """The README's per-notebook time table is written from notebooks/TIMINGS.md by
 tools/execute_notebooks.py, never typed, and names every notebook with its budget."""
 
-import importlib.util
 from pathlib import Path
+
+from project_tools import load_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location("execute", ROOT / "tools/execute_notebooks.py")
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
+    return load_tool("execute_notebooks")
 
 
 def test_readme_timings_block_is_generated_from_timings_md():
