@@ -73,6 +73,16 @@ def non_saturating_generator_loss(fake_logits):
     return _average(tf.nn.softplus(-fake_logits))
 
 
+def classification_loss(class_logits, labels):
+    """Cross-entropy of integer ``labels`` under ``class_logits`` (one row of logits per sample),
+    averaged over the global batch: the auxiliary classifier's loss in ACGAN (Odena et al. 2017),
+    ``ln(n_classes)`` for uniform logits."""
+    per_sample = tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=tf.cast(labels, "int32"), logits=tf.convert_to_tensor(class_logits)
+    )
+    return _average(per_sample)
+
+
 def least_squares_discriminator_loss(real_logits, fake_logits):
     """Least-squares D loss ``E[(D(x) - 1)^2] + E[D(G(z))^2]``, halved as in the paper.
 

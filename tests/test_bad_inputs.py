@@ -19,7 +19,18 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from gankit import augment, data, evaluator, gans, metrics, models, plotting, tuning, wasserstein
+from gankit import (
+    augment,
+    conditional,
+    data,
+    evaluator,
+    gans,
+    metrics,
+    models,
+    plotting,
+    tuning,
+    wasserstein,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = np.zeros((4, 8, 8, 1), "float32")
@@ -91,6 +102,19 @@ def _adams():
     import keras
 
     return keras.optimizers.Adam(), keras.optimizers.Adam()
+
+
+def _cgan_networks():
+    return (
+        conditional.conditional_generator(4, (8, 8, 1), 10, base_filters=8),
+        conditional.projection_discriminator((8, 8, 1), 10, base_filters=8),
+    )
+
+
+def _cgan():
+    gan = conditional.ConditionalGAN(*_cgan_networks(), 10)
+    gan.compile(*_adams())
+    return gan
 
 
 B = BadInput
@@ -1037,6 +1061,27 @@ BAD_INPUTS = [
         lambda: wasserstein.WGAN(_g2(), _d(), r1_gamma=1.0),
         ValueError,
         r"r1_gamma: not used by a Wasserstein critic",
+    ),
+    B(
+        "conditional.ConditionalGAN.fit",
+        "images without labels",
+        lambda: _cgan().fit(data.make_dataset(np.zeros((8, 8, 8, 1), "float32"), batch_size=4)),
+        ValueError,
+        r"ConditionalGAN: expected batches of \(images, labels\)",
+    ),
+    B(
+        "conditional.ConditionalGAN.generate",
+        "a class the GAN does not know",
+        lambda: _cgan().generate(2, labels=[3, 10]),
+        ValueError,
+        r"labels: expected classes 0\.\.9, got 3\.\.10",
+    ),
+    B(
+        "conditional.ConditionalGAN",
+        "packing (PacGAN) labelled samples",
+        lambda: conditional.ConditionalGAN(*_cgan_networks(), 10, pack=2),
+        ValueError,
+        r"pack: PacGAN's packs mix labels",
     ),
     B(
         "wasserstein.WGANGP.compile",

@@ -144,6 +144,17 @@ def _worker():
         g = models.mlp_generator(4, (8, 8, 1), (16,))
         return gans.GAN(g, models.dcgan_discriminator((8, 8, 1), 8), seed=3, **options)
 
+    from gankit import conditional
+
+    labels = np.arange(N_SAMPLES) % 3  # the fakes' labels are drawn, per replica, by the trainer
+
+    def labelled_g():
+        # G([z, y]) without batch norm (per replica by design), like image_gan's
+        z, y = keras.Input((4,)), keras.Input((), dtype="int32")
+        h = keras.layers.Concatenate()([z, keras.layers.Embedding(3, 4)(y)])
+        h = keras.layers.Dense(64, activation="tanh")(keras.layers.Dense(16, "relu")(h))
+        return keras.Model([z, y], keras.layers.Reshape((8, 8, 1))(h))
+
     trainers = {
         "wgan_gp": (lambda: points_gan(wasserstein.WGANGP, n_critic=2), x),
         "wgan_clip": (lambda: points_gan(wasserstein.WGAN, n_critic=2, clip_value=0.05), x),
@@ -154,6 +165,22 @@ def _worker():
             x,
         ),
         "diffaugment": (lambda: image_gan(augment="translation,cutout,color"), images),
+        "conditional_r1": (
+            lambda: conditional.ConditionalGAN(
+                labelled_g(),
+                conditional.projection_discriminator((8, 8, 1), 3, 8),
+                3,
+                seed=3,
+                r1_gamma=1.0,
+            ),
+            (images, labels),
+        ),
+        "acgan": (
+            lambda: conditional.ACGAN(
+                labelled_g(), conditional.acgan_discriminator((8, 8, 1), 3, 8), 3, seed=3
+            ),
+            (images, labels),
+        ),
     }
 
     def fit_trainer(make, samples, strategy=None):
@@ -240,10 +267,13 @@ def test_the_ema_copy_matches_too(results):
         np.testing.assert_allclose(b, a, atol=ATOL, err_msg=f"weight {i}")
 
 
-@pytest.mark.parametrize("name", ["wgan_gp", "wgan_clip", "r1_noise_smoothing", "diffaugment"])
-def test_every_part3_trainer_under_two_replicas_matches_one_device(results, name):
-    """Penalties averaged over the global batch; interpolation weights, instance noise and
-    augmentations drawn per replica from the global batch's draw (gankit.replicas.draw)."""
+@pytest.mark.parametrize(
+    "name", ["wgan_gp", "wgan_clip", "r1_noise_smoothing", "diffaugment", "conditional_r1", "acgan"]
+)
+def test_every_later_trainer_under_two_replicas_matches_one_device(results, name):
+    """Part 3's trainers and Part 4's conditional ones: penalties and the auxiliary classifier's
+    loss averaged over the global batch; interpolation weights, instance noise, augmentations and
+    the fakes' labels drawn per replica from the global batch's draw (gankit.replicas.draw)."""
     one, other = results["trainers"][name]["one"], results["trainers"][name]["replicas"]
     assert set(other["history"]) == set(one["tracked"])
     for key, values in one["history"].items():
