@@ -167,18 +167,6 @@ class ConditionalGAN(GAN):
         g_loss = self.g_step(self.sample_noise(n), self.sample_labels(n))
         return self.report(d_loss, g_loss, real_logits, fake_logits)
 
-    def report(self, d_loss, g_loss, real_logits, fake_logits, **more):
-        """Update EMA and trackers (global-batch numbers under replicas) and return History's
-        row; ``more`` are further per-replica losses to scale and track by name."""
-        if self.ema_generator is not None:
-            self.update_ema()
-        scale = replicas.count()
-        for name, value in {"d_loss": d_loss, "g_loss": g_loss, **more}.items():
-            self.trackers[name].update_state(value * scale)
-        self.trackers["d_real"].update_state(tf.sigmoid(real_logits))
-        self.trackers["d_fake"].update_state(tf.sigmoid(fake_logits))
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
-
     def call(self, inputs, training=False):
         return self.generator(inputs, training=training)
 

@@ -275,18 +275,24 @@ class GAN(keras.Model):
         for _ in range(self.n_critic):  # unrolled: n_critic is a small Python int
             d_loss, real_logits, fake_logits = self.d_step(real, self.sample_noise(batch_size))
         g_loss = self.g_step(self.sample_noise(batch_size))
+        return self.report(d_loss, g_loss, real_logits, fake_logits)
+
+    def report(self, d_loss, g_loss, real_logits=None, fake_logits=None, **more):
+        """The end of every trainer's step: update the EMA copy and the trackers, and return
+        History's row. ``more`` are further losses tracked by name (e.g. ``wasserstein``).
+
+        Each replica's loss is its share of the global batch's loss (losses divide by the global
+        batch size), and the trackers sum over replicas both the values and their counts: scaling
+        by the replica count makes them report the global batch's loss under any strategy.
+        ``d_real``/``d_fake`` are D's mean probabilities, tracked when the logits are given."""
         if self.ema_generator is not None:
             self.update_ema()
-        n_replicas = replicas.count()
-        if n_replicas > 1:
-            # each replica's loss is its share of the global batch's loss (losses divide by the
-            # global batch size), and the trackers sum over replicas both the values and their
-            # counts: scaling by the replica count makes them report the global batch's loss
-            d_loss, g_loss = d_loss * n_replicas, g_loss * n_replicas
-        self.trackers["d_loss"].update_state(d_loss)
-        self.trackers["g_loss"].update_state(g_loss)
-        self.trackers["d_real"].update_state(tf.sigmoid(real_logits))
-        self.trackers["d_fake"].update_state(tf.sigmoid(fake_logits))
+        scale = replicas.count()
+        for name, value in {"d_loss": d_loss, "g_loss": g_loss, **more}.items():
+            self.trackers[name].update_state(value * scale)
+        if real_logits is not None:
+            self.trackers["d_real"].update_state(tf.sigmoid(real_logits))
+            self.trackers["d_fake"].update_state(tf.sigmoid(fake_logits))
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
     # ------------------------------------------------------------------ using the result

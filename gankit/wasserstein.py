@@ -93,13 +93,7 @@ class WGAN(GAN):
             d_loss, real_scores, fake_scores = self.d_step(real, self.sample_noise(batch_size))
         estimate = -losses_module.wasserstein_critic_loss(real_scores, fake_scores)
         g_loss = self.g_step(self.sample_noise(batch_size))
-        if self.ema_generator is not None:
-            self.update_ema()
-        r = replicas.count()  # per-replica shares of global-batch means, summed by the trackers
-        self.trackers["d_loss"].update_state(d_loss * r)
-        self.trackers["g_loss"].update_state(g_loss * r)
-        self.trackers["wasserstein"].update_state(estimate * r)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return self.report(d_loss, g_loss, wasserstein=estimate)
 
     def get_config(self):
         config = super().get_config()
