@@ -33,16 +33,12 @@ class SampleGrid(keras.callbacks.Callback):
         self.log_dir = Path(log_dir) if log_dir is not None else None
         self._writer = None
         self.snapshots = []
-        self._z = None
-
-    def on_train_begin(self, logs=None):
-        self._z = np.random.default_rng(self.seed).standard_normal((self.n, self.model.latent_dim))
-        self._z = self._z.astype("float32")
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:
             return
-        images = predict_in_batches(self.model.sampler, self._z)
+        # the same seeded noise every time (a conditional GAN cycles through its classes)
+        images = self.model.generate(self.n, seed=self.seed)
         self.snapshots.append((epoch + 1, images))
         if self.out_dir is not None:
             from gankit.plotting import save_image_grid

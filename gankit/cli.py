@@ -1,6 +1,7 @@
 """Command line: ``python -m gankit train ...`` and ``python -m gankit sample ...``.
 
     python -m gankit train dcgan --dataset mnist --minutes 2.5 --out runs/dcgan
+    python -m gankit train cgan --dataset mnist --minutes 3 --out runs/cgan
     python -m gankit sample runs/dcgan/generator.keras -n 64 --out grid.png
     python -m gankit exercises build
     python -m gankit exercises check submissions/ --csv grades.csv
@@ -141,6 +142,12 @@ def build_parser():
         "-n", type=_int_between(1, 10_000), default=64, help="number of samples (1 to 10,000)"
     )
     sample.add_argument("--seed", type=_seed, default=0)
+    sample.add_argument(
+        "--label",
+        type=_int_between(0, 9999),
+        help="for a conditional generator (train cgan): draw only this class (default: the"
+        " classes in turn, one per column)",
+    )
     sample.add_argument("--out", required=True, type=_png_path, help="PNG file to write")
 
     bench = sub.add_parser(
@@ -286,24 +293,33 @@ def train(args):
     done, previous_history, spent, plan = _resume_point(args, ckpt_dir)
     import keras
     import matplotlib.pyplot as plt
+    import numpy as np
     import pandas as pd
 
-    from gankit import callbacks, checkpoints, data, plotting, recipes
+    from gankit import callbacks, checkpoints, conditional, data, plotting, recipes
     from gankit.files import atomic_path, write_text
 
     keras.utils.set_random_seed(args.seed)
     try:
-        x, _ = data.load_images(
+        x, y = data.load_images(
             args.dataset, split="train" if args.dataset in ("mnist", "digits") else "all"
         )
     except RuntimeError as exc:
         raise CLIError(str(exc)) from None
+    is_conditional = args.model in recipes.CONDITIONAL
+    options = {}
+    if is_conditional:
+        if y is None:
+            raise CLIError(
+                f"{args.model}: the dataset {args.dataset} has no labels to condition on"
+            )
+        options["n_classes"] = int(np.max(y)) + 1
     scope = strategy.scope() if strategy else contextlib.nullcontext()
     with scope, warnings.catch_warnings():
         # under several replicas GAN.compile turns XLA off with a warning; the line below says so
         warnings.filterwarnings("ignore", message="jit_compile=True cannot run")
         warnings.filterwarnings("ignore", message="steps_per_execution > 1 fails")
-        gan, cfg = recipes.RECIPES[args.model](x.shape[1:], seed=args.seed)
+        gan, cfg = recipes.RECIPES[args.model](x.shape[1:], seed=args.seed, **options)
         if done:
             try:
                 checkpoints.restore(gan, ckpt_dir)
@@ -317,7 +333,13 @@ def train(args):
             " step runs per call (Keras's multi-step loop fails under the strategy)",
             flush=True,
         )
-    ds = data.make_dataset(x, batch_size=cfg["batch_size"], seed=args.seed, start_epoch=done)
+    ds = data.make_dataset(
+        x,
+        y if is_conditional else None,
+        batch_size=cfg["batch_size"],
+        seed=args.seed,
+        start_epoch=done,
+    )
     # a time budget runs epochs until it is used up; 10,000 is only a bound
     epochs = args.epochs or 10_000
     settings = {k: getattr(args, k) for k in RESUME_KEYS}
@@ -327,7 +349,8 @@ def train(args):
     )
     cbs = [
         callbacks.DivergenceGuard(),
-        callbacks.SampleGrid(n=64, every=1, out_dir=out / "progress"),
+        # a conditional GAN's grid: 10 columns, one per class
+        callbacks.SampleGrid(n=100 if is_conditional else 64, every=1, out_dir=out / "progress"),
     ]
     evaluator = None
     if x.shape[1:] == (28, 28, 1) and args.dataset in ("mnist", "mnist-full"):
@@ -389,7 +412,12 @@ def train(args):
     # Every output is written under a temporary name and renamed: a kill never leaves half a file.
     with atomic_path(out / "generator.keras") as tmp:
         gan.sampler.save(tmp)
-    plotting.save_image_grid(gan.generate(64, seed=args.seed), out / "samples.png", ncols=8)
+    if is_conditional:  # one row per class, one noise vector per column
+        per_class = 10
+        grid = conditional.class_grid(gan.sampler, per_class=per_class, seed=args.seed)
+        plotting.save_image_grid(grid, out / "samples.png", ncols=per_class)
+    else:
+        plotting.save_image_grid(gan.generate(64, seed=args.seed), out / "samples.png", ncols=8)
     figure = plotting.loss_curves({k: list(history[k]) for k in history})
     with atomic_path(out / "losses.png") as tmp:
         figure.savefig(tmp, dpi=100)
@@ -413,6 +441,14 @@ def train(args):
         result["fid_samples"] = args.fid_samples
         result["class_histogram"] = [round(float(v), 4) for v in evaluator.class_histogram(samples)]
         result["confident_share"] = round(evaluator.confident_share(samples), 4)
+        if is_conditional:  # generate asked for the classes 0, 1, ..., 9, 0, 1, ... in turn
+            asked = np.arange(len(samples)) % gan.n_classes
+            accuracy = evaluator.requested_class_accuracy(samples, asked)
+            result["requested_class_accuracy"] = {
+                "judge": "the kit's evaluator (a classifier trained apart from the GAN)",
+                "samples_per_class": int(np.bincount(asked).min()),
+                **{k: np.round(v, 4).tolist() for k, v in accuracy.items()},
+            }
     write_text(out / "metrics.json", json.dumps(result, indent=2, default=float) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "config"}, default=float), flush=True)
     print(f"wrote {', '.join(sorted(p.name for p in out.iterdir() if p.is_file()))} in {out}")
@@ -422,23 +458,40 @@ def sample(args):
     _writable_dir(args.out.parent if str(args.out.parent) else Path("."))
     import numpy as np
 
-    from gankit import models, plotting
+    from gankit import conditional, models, plotting
 
     try:
         generator = models.load(args.generator, what="generator")
     except (OSError, ValueError) as exc:
         raise CLIError(str(exc)) from None
     try:
-        latent_dim = models.latent_dim(generator, what=str(args.generator))
+        classes = conditional.signature(generator, what=str(args.generator))
+        latent_dim = classes[0] if classes else models.latent_dim(generator, str(args.generator))
     except ValueError as exc:
         raise CLIError(str(exc)) from None
-    z = np.random.default_rng(args.seed).standard_normal((args.n, latent_dim))
-    images = generator.predict(z.astype("float32"), verbose=0)
+    z = np.random.default_rng(args.seed).standard_normal((args.n, latent_dim)).astype("float32")
+    ncols, what = None, "samples"
+    if classes is None:
+        if args.label is not None:
+            raise CLIError(f"--label: {args.generator} is not a conditional generator")
+        images = generator.predict(z, verbose=0)
+    else:
+        n_classes = classes[1]
+        if args.label is not None and args.label >= n_classes:
+            raise CLIError(
+                f"--label: {args.generator} draws classes 0..{n_classes - 1}, got {args.label}"
+            )
+        if args.label is None:  # the classes in turn: column k holds class k
+            labels, ncols = np.arange(args.n) % n_classes, min(args.n, n_classes)
+            what = f"samples of classes 0..{n_classes - 1}, one class per column"
+        else:
+            labels, what = np.full(args.n, args.label), f"samples of class {args.label}"
+        images = generator.predict([z, labels.astype("int32")], verbose=0)
     try:
-        plotting.save_image_grid(images, args.out)
+        plotting.save_image_grid(images, args.out, ncols=ncols)
     except ValueError as exc:
         raise CLIError(f"{args.generator}: {exc}") from None
-    print(f"wrote {args.n} samples to {args.out}")
+    print(f"wrote {args.n} {what} to {args.out}")
 
 
 def exercises(args):

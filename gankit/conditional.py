@@ -252,3 +252,38 @@ class ACGAN(ConditionalGAN):
         return self.report(
             d_loss, g_loss, real_logits, fake_logits, d_class=d_class, g_class=g_class
         )
+
+
+# ---------------------------------------------------------------------------- using a generator
+def signature(generator, what="generator"):
+    """``(latent_dim, n_classes)`` of a conditional generator ``G([z, y])`` such as
+    :func:`conditional_generator` makes (read from its inputs and its ``label_embedding`` layer),
+    or ``None`` for a generator of noise alone. Raises ``ValueError`` naming ``what`` for a model
+    with two inputs that is not such a generator."""
+    inputs = generator.inputs
+    if len(inputs) == 1:
+        return None
+    names = [layer.name for layer in generator.layers]
+    if len(inputs) != 2 or len(inputs[0].shape) != 2 or "label_embedding" not in names:
+        raise ValueError(
+            f"{what}: expected G(noise) or a conditional G([noise, labels]) with a"
+            f" 'label_embedding' layer, got inputs {[tuple(i.shape) for i in inputs]}"
+        )
+    return int(inputs[0].shape[-1]), int(generator.get_layer("label_embedding").input_dim)
+
+
+def class_grid(generator, per_class=10, seed=0, batch_size=256):
+    """Samples of every class from a conditional ``generator``, in grid order: row ``k`` holds
+    ``per_class`` samples of class ``k``, and column ``j`` uses the same noise in every row, so
+    reading down a column shows one style drawn as each class. Returns an array of
+    ``n_classes * per_class`` images (plot with ``ncols=per_class``)."""
+    latent_dim, n_classes = signature(generator)
+    per_class = check_count(per_class, "per_class")
+    z = np.random.default_rng(seed).standard_normal((per_class, latent_dim)).astype("float32")
+    z = np.tile(z, (n_classes, 1))
+    labels = np.repeat(np.arange(n_classes, dtype="int32"), per_class)
+    out = [
+        np.asarray(generator([z[i : i + batch_size], labels[i : i + batch_size]], training=False))
+        for i in range(0, len(z), batch_size)
+    ]
+    return np.concatenate(out)

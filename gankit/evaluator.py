@@ -127,6 +127,11 @@ class Evaluator:
         """Share of images classified with probability at least ``threshold``."""
         return metrics.confident_share(self.probabilities(images), threshold)
 
+    def requested_class_accuracy(self, images, labels):
+        """How often ``images`` are classified as the ``labels`` they were generated for (see
+        :func:`gankit.metrics.requested_class_accuracy`)."""
+        return metrics.requested_class_accuracy(self.probabilities(images), labels)
+
 
 def load_evaluator(path=None):
     """Load the kit's evaluator (``data/evaluator/mnist_evaluator.keras`` by default) in safe mode."""

@@ -107,6 +107,40 @@ def confident_share(probabilities, threshold=0.9):
     return float(np.mean(p.max(axis=1) >= threshold))
 
 
+def requested_class_accuracy(probabilities, labels):
+    """How often a conditional generator drew the class it was asked for, judged by a classifier.
+
+    ``probabilities`` are the classifier's class probabilities for the samples (rows), ``labels``
+    the classes requested for them. Returns ``{"overall": share correct, "per_class": [share
+    correct among the samples asked to be class k, for k = 0 .. n_classes - 1], "worst": the
+    lowest of those}``. Per-class shares are recalls (scikit-learn's ``recall_score``); a class
+    never requested gets NaN and is left out of ``worst``.
+    """
+    from sklearn.metrics import accuracy_score, recall_score
+
+    p = _features(probabilities, "probabilities", min_rows=1)
+    labels = np.asarray(labels)
+    if labels.shape != (len(p),) or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(
+            f"labels: expected {len(p)} integer classes (one per row of probabilities), got"
+            f" shape {labels.shape} of {labels.dtype}"
+        )
+    if labels.min() < 0 or labels.max() >= p.shape[1]:
+        raise ValueError(
+            f"labels: expected classes 0..{p.shape[1] - 1}, got {labels.min()}..{labels.max()}"
+        )
+    predicted = p.argmax(axis=1)
+    classes = np.arange(p.shape[1])
+    per_class = recall_score(labels, predicted, labels=classes, average=None, zero_division=np.nan)
+    asked = np.isin(classes, labels)
+    per_class = np.where(asked, per_class, np.nan)
+    return {
+        "overall": float(accuracy_score(labels, predicted)),
+        "per_class": [float(v) for v in per_class],
+        "worst": float(np.nanmin(per_class)),
+    }
+
+
 def energy_distance(a, b, max_points=2000, seed=0):
     """Energy distance between two point clouds (rows are points), a metric on distributions.
 

@@ -24,6 +24,10 @@ DCGAN_DEFAULTS = {
     "steps_per_execution": 25,
 }
 
+# The conditional recipe: notebook 03's DCGAN settings, G([z, y]) and a projection discriminator
+# (gankit.conditional). Measured on the 2-core CI machine: see README ("train cgan").
+CGAN_DEFAULTS = {**DCGAN_DEFAULTS, "n_classes": 10}
+
 MLP_DEFAULTS = {
     "latent_dim": 64,
     "hidden": (256, 512),
@@ -64,6 +68,27 @@ def dcgan(image_shape, seed=0, **overrides):
     return _compile(gan, cfg)
 
 
+def cgan(image_shape, seed=0, **overrides):
+    """A compiled conditional DCGAN (:class:`gankit.conditional.ConditionalGAN`, projection
+    discriminator) for ``image_shape`` with ``CGAN_DEFAULTS``: fit it on ``(images, labels)``
+    batches. Returns ``(gan, config)``."""
+    from gankit import conditional
+
+    cfg = _merge(CGAN_DEFAULTS, overrides)
+    gan = conditional.ConditionalGAN(
+        conditional.conditional_generator(
+            cfg["latent_dim"], image_shape, cfg["n_classes"], base_filters=cfg["base_filters"]
+        ),
+        conditional.projection_discriminator(
+            image_shape, cfg["n_classes"], base_filters=cfg["d_filters"]
+        ),
+        cfg["n_classes"],
+        seed=seed,
+        ema=cfg["ema"],
+    )
+    return _compile(gan, cfg)
+
+
 def mlp_gan(sample_shape, seed=0, **overrides):
     """A compiled MLP GAN for images or points of ``sample_shape`` with ``MLP_DEFAULTS``."""
     cfg = _merge(MLP_DEFAULTS, overrides)
@@ -77,9 +102,10 @@ def mlp_gan(sample_shape, seed=0, **overrides):
     return _compile(gan, cfg)
 
 
-RECIPES = {"dcgan": dcgan, "mlp": mlp_gan}
+RECIPES = {"dcgan": dcgan, "cgan": cgan, "mlp": mlp_gan}
+CONDITIONAL = {"cgan"}  # recipes that train on (images, labels)
 # Epochs the notebooks train for within their 3-minute budget (03: DCGAN, 02: MLP GAN).
-DEFAULT_EPOCHS = {"dcgan": 20, "mlp": 40}
+DEFAULT_EPOCHS = {"dcgan": 20, "cgan": 9, "mlp": 40}
 
 
 def _merge(defaults, overrides):

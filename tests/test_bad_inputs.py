@@ -69,6 +69,19 @@ def _files():
 _TMP = tempfile.TemporaryDirectory(prefix="gankit-bad-inputs-")
 
 
+@functools.cache
+def _generator_file(kind):
+    """A small saved generator, ``"plain"`` (G(z)) or ``"conditional"`` (G([z, y]), 10 classes)."""
+    from gankit import conditional
+
+    path = _files() / f"{kind}_generator.keras"
+    if kind == "plain":
+        models.mlp_generator(4, (8, 8, 1), (8,)).save(path)
+    else:
+        conditional.conditional_generator(4, (8, 8, 1), 10, base_filters=4).save(path)
+    return path
+
+
 def cli(*argv):
     """Run ``python -m gankit *argv`` in-process; raise :class:`CLIExit` with its last stderr line
     when it exits with status 2 and no traceback, fail otherwise."""
@@ -937,6 +950,24 @@ BAD_INPUTS = [
         lambda: cli("sample", _files() / "folder.keras", "--out", _files() / "g.png"),
         CLIExit,
         r"generator: .*folder.keras is a folder",
+    ),
+    B(
+        "python -m gankit sample",
+        "--label on a generator of noise alone",
+        lambda: cli(
+            "sample", _generator_file("plain"), "--label", "3", "--out", _files() / "g.png"
+        ),
+        CLIExit,
+        r"--label: .*plain_generator.keras is not a conditional generator",
+    ),
+    B(
+        "python -m gankit sample",
+        "--label 10 for a generator of digits 0..9",
+        lambda: cli(
+            "sample", _generator_file("conditional"), "--label", "10", "--out", _files() / "g.png"
+        ),
+        CLIExit,
+        r"--label: .*conditional_generator.keras draws classes 0\.\.9, got 10",
     ),
     B(
         "python -m gankit train",

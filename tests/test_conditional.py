@@ -107,3 +107,53 @@ def test_bad_input_gets_one_clear_line(digits_and_labels):
         conditional.ACGAN(
             g, conditional.acgan_discriminator(SHAPE, CLASSES, 8), CLASSES, class_weight=-1
         )
+
+
+def test_a_resumed_conditional_run_ends_with_the_weights_of_an_uninterrupted_one(
+    digits_and_labels, tmp_path
+):
+    from gankit import callbacks, checkpoints
+
+    x, y = digits_and_labels
+
+    def weights(gan):
+        return [np.array(v) for v in gan.variables] + [
+            np.array(v) for v in gan.d_optimizer.variables + gan.g_optimizer.variables
+        ]
+
+    straight = make("projection", ema=0.9)
+    straight.fit(data.make_dataset(x, y, batch_size=32, seed=5), epochs=2, verbose=0)
+    first = make("projection", ema=0.9)
+    first.fit(
+        data.make_dataset(x, y, batch_size=32, seed=5),
+        epochs=1,
+        verbose=0,
+        callbacks=[callbacks.Checkpoint(tmp_path)],
+    )
+    resumed = make("projection", seed=7, ema=0.9)  # other weights, other noise and label streams
+    done = checkpoints.restore(resumed, tmp_path)
+    keras.utils.set_random_seed(0)
+    resumed.fit(
+        data.make_dataset(x, y, batch_size=32, seed=5, start_epoch=done),
+        epochs=2,
+        initial_epoch=done,
+        verbose=0,
+    )
+    for a, b in zip(weights(straight), weights(resumed), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_class_grid_rows_are_classes_and_columns_share_noise():
+    g = conditional.conditional_generator(8, SHAPE, CLASSES, base_filters=8)
+    assert conditional.signature(g) == (8, CLASSES)
+    grid = conditional.class_grid(g, per_class=3, seed=4)
+    assert grid.shape == (3 * CLASSES, *SHAPE)
+    z = np.random.default_rng(4).standard_normal((3, 8)).astype("float32")
+    for k in (0, 7):  # row k: class k, the same three noise vectors as every other row
+        expected = g([z, np.full(3, k, "int32")], training=False)
+        np.testing.assert_allclose(grid[3 * k : 3 * k + 3], expected, atol=1e-6)
+    assert not np.allclose(grid[0], grid[3])  # the label changes the drawing of one noise vector
+    plain = keras.Sequential([keras.Input((8,)), keras.layers.Dense(64)])
+    assert conditional.signature(plain) is None
+    with pytest.raises(ValueError, match=r"D: expected G\(noise\) or a conditional G"):
+        conditional.signature(conditional.projection_discriminator(SHAPE, CLASSES, 8), what="D")

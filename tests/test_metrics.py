@@ -81,3 +81,26 @@ def test_mode_coverage_counts_modes_and_quality():
     assert covered == 2
     assert quality == pytest.approx(0.75)
     np.testing.assert_array_equal(counts, [2, 1, 0])
+
+
+def test_requested_class_accuracy_counts_the_classes_asked_for():
+    from gankit.metrics import requested_class_accuracy
+
+    eye = np.eye(3)
+    perfect = requested_class_accuracy(eye[[0, 1, 2, 2]], np.array([0, 1, 2, 2]))
+    assert perfect == {"overall": 1.0, "per_class": [1.0, 1.0, 1.0], "worst": 1.0}
+    # asked 0, 0, 1, 1, 2, 2; drew 0, 1, 1, 1, 0, 2: class 0 half right, 1 all, 2 half
+    drawn = eye[[0, 1, 1, 1, 0, 2]]
+    result = requested_class_accuracy(drawn, np.array([0, 0, 1, 1, 2, 2]))
+    assert result["overall"] == pytest.approx(4 / 6)
+    assert result["per_class"] == pytest.approx([0.5, 1.0, 0.5]) and result["worst"] == 0.5
+    # a generator that ignores the label and always draws class 1: right only when 1 was asked
+    ignored = requested_class_accuracy(eye[[1] * 6], np.array([0, 0, 1, 1, 2, 2]))
+    assert ignored["overall"] == pytest.approx(1 / 3) and ignored["worst"] == 0.0
+    # a class never asked for is NaN, and left out of the worst
+    partial = requested_class_accuracy(eye[[0, 1]], np.array([0, 1]))
+    assert np.isnan(partial["per_class"][2]) and partial["worst"] == 1.0
+    with pytest.raises(ValueError, match=r"labels: expected 2 integer classes"):
+        requested_class_accuracy(eye[[0, 1]], np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"labels: expected classes 0\.\.2, got 0\.\.3"):
+        requested_class_accuracy(eye[[0, 1]], np.array([0, 3]))
