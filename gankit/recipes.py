@@ -104,8 +104,8 @@ def mlp_gan(sample_shape, seed=0, **overrides):
 
 RECIPES = {"dcgan": dcgan, "cgan": cgan, "mlp": mlp_gan}
 CONDITIONAL = {"cgan"}  # recipes that train on (images, labels)
-# Epochs the notebooks train for within their 3-minute budget (03: DCGAN, 02: MLP GAN).
-DEFAULT_EPOCHS = {"dcgan": 20, "cgan": 9, "mlp": 40}
+# Epochs the notebooks train for within their budgets (03: DCGAN, 11: conditional, 02: MLP GAN).
+DEFAULT_EPOCHS = {"dcgan": 20, "cgan": 6, "mlp": 40}
 
 
 def _merge(defaults, overrides):
