@@ -593,7 +593,8 @@ def make_dataset(
     """A ``tf.data`` pipeline over in-memory arrays: cache, shuffle (seeded), batch, prefetch.
 
     ``x`` may be images (checked with :func:`check_images`) or 2-D points of shape (n, d).
-    ``y`` (optional labels) is checked to match ``x`` in length. Each pass is shuffled anew, in
+    ``y`` (optional) is labels, or target images for paired translation (pix2pix), checked to
+    match ``x`` in length. Each pass is shuffled anew, in
     an order fixed by ``seed`` and TensorFlow's global seed (``keras.utils.set_random_seed``). ``start_epoch=k`` is for resuming: the first epoch of a
     ``fit(initial_epoch=k)`` then sees the order that epoch k of an uninterrupted ``fit`` saw.
     (Keras 3's ``fit`` opens the dataset twice per epoch, once to train and once more when the
@@ -617,7 +618,15 @@ def make_dataset(
     _check_seed(seed)
     if drop_remainder and batch_size > len(x):
         raise ValueError(f"batch_size: {batch_size} is larger than the {len(x)} examples")
-    tensors = x if y is None else (x, check_labels(y, len(x), "y"))
+    if y is None:
+        tensors = x
+    elif np.ndim(y) == 4:  # paired images (pix2pix): a target image for every source image
+        y = check_images(y, "y")
+        if len(y) != len(x):
+            raise ValueError(f"y: expected {len(x)} target images (one per x), got {len(y)}")
+        tensors = (x, y)
+    else:
+        tensors = (x, check_labels(y, len(x), "y"))
     ds = tf.data.Dataset.from_tensor_slices(tensors).cache()
     if shuffle:
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)

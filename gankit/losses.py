@@ -83,6 +83,13 @@ def classification_loss(class_logits, labels):
     return _average(per_sample)
 
 
+def l1_loss(target, output):
+    """Mean absolute error between ``target`` and ``output`` (mean over pixels, then over the
+    global batch): the reconstruction term of pix2pix and CycleGAN's cycle and identity terms."""
+    target = tf.convert_to_tensor(target)
+    return _average(tf.abs(target - tf.cast(output, target.dtype)))
+
+
 def least_squares_discriminator_loss(real_logits, fake_logits):
     """Least-squares D loss ``E[(D(x) - 1)^2] + E[D(G(z))^2]``, halved as in the paper.
 
