@@ -1,5 +1,5 @@
 """Exercise checks of part 4, applications (notebooks 11-17): so far notebook 11's projection
-discriminator and spherical interpolation.
+discriminator and spherical interpolation, and notebook 12's pix2pix loss and PSNR.
 
 Every public ``check_*`` function here is exported by :mod:`gankit.checks` (see ``__all__`` at the
 end), so notebooks call ``checks.check_x(...)`` as in the earlier parts.
@@ -165,6 +165,117 @@ def check_slerp(fn):
             " (say below 1e-6) return the straight line (1 - t) z0 + t z1",
         )
     v.ok()
+    v.done()
+
+
+# --------------------------------------------------------------------------- 12 pix2pix
+def check_pix2pix_generator_loss(fn):
+    """Check ``fn(fake_logits, fake, target, l1_weight) -> scalar``: pix2pix's generator loss, the
+    non-saturating adversarial loss ``mean softplus(-logit)`` over D's patch logits plus
+    ``l1_weight`` times the mean absolute error between ``fake`` and ``target``."""
+    from gankit.checks._common import _call, _scalar
+
+    v = _Verdict("pix2pix_generator_loss")
+    rng = np.random.default_rng(0)
+    patches = rng.standard_normal((4, 7, 7, 1)).astype("float32")
+    fake = np.tanh(rng.standard_normal((4, 28, 28, 1))).astype("float32")
+    target = np.tanh(rng.standard_normal((4, 28, 28, 1))).astype("float32")
+
+    def softplus(x):
+        return np.logaddexp(0.0, x)
+
+    cases = [
+        (
+            "D undecided (all patch logits 0), fake = target, weight 100",
+            np.zeros_like(patches),
+            target,
+            target,
+            100.0,
+        ),
+        (
+            "D undecided, every pixel off by 0.5, weight 100",
+            np.zeros_like(patches),
+            target + 0.5,
+            target,
+            100.0,
+        ),
+        ("random patch logits and images, weight 100", patches, fake, target, 100.0),
+        ("random patch logits and images, weight 7", patches, fake, target, 7.0),
+        ("random patch logits and images, weight 0 (a plain GAN)", patches, fake, target, 0.0),
+    ]
+    for what, logits, out, tgt, weight in cases:
+        adversarial = float(np.mean(softplus(-logits)))
+        l1 = float(np.mean(np.abs(out - tgt)))
+        expected = adversarial + weight * l1
+        got = _scalar(v, _call(v, fn, logits, out, tgt, weight, what=what), what)
+        if np.isclose(got, expected, rtol=1e-4, atol=1e-5):
+            v.ok()
+            continue
+        mistake = None
+        if np.isclose(got, adversarial + weight * float(np.mean((out - tgt) ** 2)), rtol=1e-4):
+            mistake = "that is the squared error (L2): pix2pix uses the absolute error (L1)"
+        elif np.isclose(got, adversarial + l1, rtol=1e-4):
+            mistake = "the L1 term must be multiplied by l1_weight"
+        elif np.isclose(got, adversarial, rtol=1e-4, atol=1e-5):
+            mistake = "the L1 term is missing: G must also stay close to the target"
+        elif np.isclose(got, weight * l1, rtol=1e-4, atol=1e-5):
+            mistake = "the adversarial term is missing: G must also fool D"
+        elif np.isclose(got, -float(np.mean(softplus(logits))) + weight * l1, rtol=1e-4):
+            mistake = "that is the minimax (saturating) loss: use -log D = softplus(-logit)"
+        elif np.isclose(got, float(np.mean(softplus(logits))) + weight * l1, rtol=1e-4):
+            mistake = "wrong sign inside: G wants D to say real, so the loss is softplus(-logit)"
+        elif np.isclose(
+            got, float(np.sum(softplus(-logits))) / len(logits) + weight * l1, rtol=1e-4
+        ):
+            mistake = "average the adversarial loss over every patch, not only over the batch"
+        elif np.isclose(
+            got, adversarial + weight * float(np.sum(np.abs(out - tgt))) / len(out), rtol=1e-4
+        ):
+            mistake = "average the absolute error over every pixel, not only over the batch"
+        v.fail(what, expected, got, mistake)
+    v.done()
+
+
+def check_psnr(fn):
+    """Check ``fn(output, target) -> float``: the peak signal-to-noise ratio in decibels of images
+    in [-1, 1] (so the peak-to-peak range is 2): ``10 log10(2**2 / MSE)`` per image, averaged over
+    the images."""
+    from gankit.checks._common import _call, _scalar
+
+    v = _Verdict("psnr")
+    rng = np.random.default_rng(1)
+    target = np.tanh(rng.standard_normal((3, 8, 8, 1)))
+    offsets = np.array([0.1, 0.2, 0.4])[:, None, None, None]
+    cases = [
+        ("every pixel of one image off by 0.2", target[:1] + 0.2, target[:1]),
+        ("three images off by 0.1, 0.2 and 0.4", target + offsets, target),
+        ("random noise of scale 0.3", target + 0.3 * rng.standard_normal(target.shape), target),
+    ]
+    for what, out, tgt in cases:
+        mse = np.mean((out - tgt) ** 2, axis=(1, 2, 3))
+        expected = float(np.mean(10 * np.log10(4.0 / mse)))
+        got = _scalar(
+            v,
+            _call(v, fn, out, tgt, what=what),
+            what,
+            "an image equal to its target"
+            " has MSE 0: not one of these cases, so look for a division by the wrong thing",
+        )
+        if np.isclose(got, expected, atol=1e-3):
+            v.ok()
+            continue
+        mistake = None
+        if np.isclose(got, float(np.mean(10 * np.log10(1.0 / mse))), atol=1e-3):
+            mistake = "the images are in [-1, 1]: the peak-to-peak range is 2, so the peak term is 2**2 = 4"
+        elif np.isclose(got, float(10 * np.log10(4.0 / np.mean(mse))), atol=1e-3):
+            mistake = "compute the PSNR of each image, then average (not the PSNR of the mean MSE)"
+        elif np.isclose(got, float(np.mean(20 * np.log10(4.0 / mse))), atol=1e-3) or np.isclose(
+            got, float(np.mean(10 * np.log10(2.0 / mse))), atol=1e-3
+        ):
+            mistake = "PSNR = 10 log10(peak**2 / MSE), or 20 log10(peak / RMSE)"
+        elif np.isclose(got, float(np.mean(10 * np.log(4.0 / mse))), atol=1e-3):
+            mistake = "decibels use log base 10 (np.log10), not the natural log"
+        v.fail(what, round(expected, 4), got, mistake)
     v.done()
 
 
