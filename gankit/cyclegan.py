@@ -85,7 +85,8 @@ class CycleGAN(keras.Model):
         g_ab, g_ba: generators A -> B and B -> A (e.g. :func:`gankit.pix2pix.unet_generator`).
         d_a, d_b: discriminators of domain A and B images (e.g.
             :func:`gankit.pix2pix.patch_discriminator` without a source).
-        cycle_weight: λ for the cycle losses (10 in the paper).
+        cycle_weight: λ for the cycle losses (10 in the paper; 0 turns them off, to see why
+            they are there).
         identity_weight: weight of the identity losses (default ``0.5 * cycle_weight``, as in the
             paper; 0 turns them off, which is required when A and B differ in channels).
         pool_size: past fakes kept for each discriminator (50 in the paper).
@@ -116,7 +117,10 @@ class CycleGAN(keras.Model):
                 f"g_ab, g_ba: expected A {shape_a} -> B {shape_b} and back, got outputs"
                 f" {g_ab.output_shape[1:]} and {g_ba.output_shape[1:]}"
             )
-        self.cycle_weight = check_positive(cycle_weight, "cycle_weight")
+        # 0 is allowed: a lesson trains without the cycle loss to see what it prevents
+        self.cycle_weight = (
+            0.0 if cycle_weight == 0 else check_positive(cycle_weight, "cycle_weight")
+        )
         if identity_weight is None:
             identity_weight = 0.5 * self.cycle_weight
         if identity_weight and shape_a[-1] != shape_b[-1]:

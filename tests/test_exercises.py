@@ -35,7 +35,7 @@ def student_path(solution):
 
 def test_there_are_solution_notebooks():
     """Lessons 1 to 10, one solution notebook each, each with one to three exercises."""
-    assert [ex.notebook_number(p) for p in SOLUTIONS] == list(range(1, 13))
+    assert [ex.notebook_number(p) for p in SOLUTIONS] == list(range(1, 14))
     for path in SOLUTIONS:
         assert 1 <= len(ex.find_exercises(read(path), ex.notebook_number(path))) <= 3, path.name
 

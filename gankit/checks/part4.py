@@ -1,5 +1,6 @@
 """Exercise checks of part 4, applications (notebooks 11-17): so far notebook 11's projection
-discriminator and spherical interpolation, and notebook 12's pix2pix loss and PSNR.
+discriminator and spherical interpolation, notebook 12's pix2pix loss and PSNR, and notebook 13's cycle loss and
+output diversity.
 
 Every public ``check_*`` function here is exported by :mod:`gankit.checks` (see ``__all__`` at the
 end), so notebooks call ``checks.check_x(...)`` as in the earlier parts.
@@ -276,6 +277,121 @@ def check_psnr(fn):
         elif np.isclose(got, float(np.mean(10 * np.log(4.0 / mse))), atol=1e-3):
             mistake = "decibels use log base 10 (np.log10), not the natural log"
         v.fail(what, round(expected, 4), got, mistake)
+    v.done()
+
+
+# --------------------------------------------------------------------------- 13 CycleGAN
+def check_cycle_loss(fn):
+    """Check ``fn(real_a, real_b, g_ab, g_ba) -> scalar``: CycleGAN's cycle-consistency loss,
+    ``mean |G_ba(G_ab(a)) - a| + mean |G_ab(G_ba(b)) - b|`` (means over every pixel), for
+    generators given as callables on image batches."""
+    import tensorflow as tf
+
+    from gankit.checks._common import _call, _scalar
+
+    v = _Verdict("cycle_loss")
+    rng = np.random.default_rng(2)
+    a = tf.constant(np.tanh(rng.standard_normal((4, 8, 8, 1))), "float32")
+    b = tf.constant(0.5 * np.tanh(rng.standard_normal((4, 8, 8, 1))), "float32")  # fainter than a
+
+    def identity(x):
+        return x
+
+    def shift(by):
+        return lambda x: x + by
+
+    def flip(x):  # its own inverse: flip then flip back is the identity
+        return x[:, :, ::-1, :]
+
+    cases = [
+        (
+            "both generators are the identity: every cycle returns its input",
+            identity,
+            identity,
+            0.0,
+        ),
+        (
+            "g_ab = flip left-right, g_ba = flip left-right: each cycle undoes itself",
+            flip,
+            flip,
+            0.0,
+        ),
+        (
+            "g_ab doubles, g_ba is the identity (b is fainter than a)",
+            lambda x: 2 * x,
+            identity,
+            None,
+        ),
+        ("g_ab adds 0.5, g_ba is the identity: both cycles end 0.5 off", shift(0.5), identity, 1.0),
+        ("g_ab adds 0.5, g_ba subtracts 0.5: both cycles return", shift(0.5), shift(-0.5), 0.0),
+        ("g_ab adds 0.3, g_ba adds 0.2: both cycles end 0.5 off", shift(0.3), shift(0.2), 1.0),
+    ]
+    for what, g_ab, g_ba, expected in cases:
+        if expected is None:  # a ends at 2a (off by |a|), b ends at 2b (off by |b|)
+            expected = float(np.mean(np.abs(a)) + np.mean(np.abs(b)))
+        got = _scalar(v, _call(v, fn, a, b, g_ab, g_ba, what=what), what)
+        if np.isclose(got, expected, atol=1e-5):
+            v.ok()
+            continue
+        mistake = None
+        one_way = float(np.mean(np.abs(g_ba(g_ab(a)) - a)))
+        if np.isclose(got, one_way, atol=1e-5) and not np.isclose(one_way, expected, atol=1e-5):
+            mistake = "only the A -> B -> A cycle: add the B -> A -> B one"
+        elif np.isclose(
+            got,
+            float(np.mean(np.abs(g_ab(a) - a)) + np.mean(np.abs(g_ba(b) - b))),
+            atol=1e-5,
+        ):
+            mistake = (
+                "that compares each translation with its input (the identity loss): the cycle"
+                " goes there and back, g_ba(g_ab(a)) against a"
+            )
+        elif np.isclose(
+            got,
+            float(np.mean((g_ba(g_ab(a)) - a) ** 2) + np.mean((g_ab(g_ba(b)) - b) ** 2)),
+            atol=1e-5,
+        ):
+            mistake = "that is the squared error: CycleGAN's cycle loss is L1 (absolute error)"
+        elif np.isclose(got, expected / 2, atol=1e-5):
+            mistake = "the two cycles are added, not averaged"
+        v.fail(what, expected, got, mistake)
+    v.done()
+
+
+def check_output_diversity(fn):
+    """Check ``fn(images) -> float``: the mean L1 distance (mean absolute pixel difference) over
+    all pairs of *different* images in the batch, a collapse detector (0 when every image is the
+    same)."""
+    from gankit.checks._common import _call, _scalar
+
+    v = _Verdict("output_diversity")
+    rng = np.random.default_rng(3)
+    random = np.tanh(rng.standard_normal((5, 4, 4, 1)))
+    flat = random.reshape(len(random), -1)
+    pairs = [np.mean(np.abs(flat[i] - flat[j])) for i in range(5) for j in range(5) if i != j]
+    cases = [
+        ("five copies of one image (a collapsed generator)", np.repeat(random[:1], 5, axis=0), 0.0),
+        (
+            "two images, all -1 and all +1 (every pixel differs by 2)",
+            np.stack([-np.ones((4, 4, 1)), np.ones((4, 4, 1))]),
+            2.0,
+        ),
+        ("five random images", random, float(np.mean(pairs))),
+    ]
+    for what, images, expected in cases:
+        got = _scalar(v, _call(v, fn, images, what=what), what)
+        if np.isclose(got, expected, atol=1e-5):
+            v.ok()
+            continue
+        mistake = None
+        n = len(images)
+        if np.isclose(got, expected * (n - 1) / n, atol=1e-5):
+            mistake = "the pairs of an image with itself (distance 0) must be left out"
+        elif np.isclose(got, expected * 16, atol=1e-4):
+            mistake = "average the absolute difference over the pixels, not sum it"
+        elif what.startswith("two") and np.isclose(got, 4.0, atol=1e-5):
+            mistake = "that is the squared difference: use the absolute difference (L1)"
+        v.fail(what, expected, got, mistake)
     v.done()
 
 
