@@ -6,7 +6,9 @@ Two generators translate each way, ``G_ab`` and ``G_ba``, and two discriminators
 *some* plausible B image; the **cycle loss** ``|G_ba(G_ab(a)) - a|`` (and the same from B) asks that
 the translation keep enough of the input to get it back, and the **identity loss**
 ``|G_ab(b) - b|`` asks a generator to leave an image already in its target domain alone (it keeps
-colours from drifting). The adversarial losses are least squares (Mao et al. 2017), as in the paper,
+colours from drifting). The adversarial losses are least squares (Mao et al. 2017), as in the paper
+(halved, as :mod:`gankit.losses` writes them and Mao et al. do; the official CycleGAN code does not
+halve, so a cycle weight of 10 here weighs as 20 would there),
 and the discriminators learn from an :class:`ImagePool` of past fakes rather than only the latest
 ones (Shrivastava et al. 2017), which damps oscillation.
 

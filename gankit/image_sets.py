@@ -42,8 +42,9 @@ CARDS = {
         "licence": "CC0 (public domain dedication), as stated in scikit-image's docstrings",
         "contents": "square grey patches cut at random positions (seeded), in [-1, 1], with the"
         " texture's index in TEXTURES as the label",
-        "limits": "one photograph per texture: patches overlap and share lighting, so a model"
-        " learns this brick wall, not bricks",
+        "limits": "one photograph per texture: patches share lighting, and without split= they"
+        " overlap each other, so a model learns this brick wall, not bricks; split='train' and"
+        " 'test' cut from disjoint parts (top three quarters, bottom quarter)",
     },
     "photos": {
         "source": "scikit-image data.astronaut(), chelsea(), coffee(), rocket(),"
@@ -55,7 +56,8 @@ CARDS = {
         " the photograph's index in PHOTOS as the label; to_grey() gives the grey source for"
         " colourisation",
         "limits": "six photographs: a colourisation model learns their palettes (skin, fur,"
-        " wood, stained tissue, sky), not colour in general",
+        " wood, stained tissue, sky), not colour in general; split='train' and 'test' cut from"
+        " disjoint parts of each (top three quarters, bottom quarter)",
     },
 }
 
@@ -80,10 +82,18 @@ def load_faces(size=32):
     return x, np.repeat(np.array([1, 0], dtype="int64"), 100)
 
 
-def _patches(images, n_per_image, size, seed):
+HELD_OUT_ROWS = 0.25  # the bottom quarter of each photograph: split="test" patches only
+
+
+def _patches(images, n_per_image, size, seed, split=None):
+    if split not in (None, "train", "test"):
+        raise ValueError(f"split: expected 'train', 'test' or None, got {split!r}")
     rng = np.random.default_rng(seed)
     out, labels = [], []
     for k, image in enumerate(images):
+        if split is not None:  # train: the top three quarters, test: the bottom quarter
+            cut = int(round(image.shape[0] * (1 - HELD_OUT_ROWS)))
+            image = image[:cut] if split == "train" else image[cut:]
         height, width = image.shape[:2]
         if size > min(height, width):
             raise ValueError(f"size: {size} is larger than an image of {height} x {width}")
@@ -95,10 +105,12 @@ def _patches(images, n_per_image, size, seed):
     return (x if x.ndim == 4 else x[..., None]), np.asarray(labels, dtype="int64")
 
 
-def texture_patches(names=TEXTURES, per_texture=200, size=32, seed=0):
+def texture_patches(names=TEXTURES, per_texture=200, size=32, seed=0, split=None):
     """``(x, y)``: ``per_texture`` grey ``size`` x ``size`` patches of each texture in ``names``
     (from :data:`TEXTURES`), shape ``(n, size, size, 1)`` in [-1, 1], and each patch's index in
-    ``names``."""
+    ``names``. ``split="train"`` cuts them from the top three quarters of each photograph and
+    ``"test"`` from the bottom quarter, so training and held-out patches never overlap; ``None``
+    uses the whole photograph."""
     from skimage import data
 
     names = tuple(names)
@@ -106,15 +118,15 @@ def texture_patches(names=TEXTURES, per_texture=200, size=32, seed=0):
     if unknown or not names:
         raise ValueError(f"names: expected textures from {TEXTURES}, got {names}")
     images = [getattr(data, name)() for name in names]
-    return _patches(
-        images, check_count(per_texture, "per_texture"), check_count(size, "size"), seed
-    )
+    per_texture, size = check_count(per_texture, "per_texture"), check_count(size, "size")
+    return _patches(images, per_texture, size, seed, split)
 
 
-def photo_patches(names=PHOTOS, per_photo=200, size=32, seed=0):
+def photo_patches(names=PHOTOS, per_photo=200, size=32, seed=0, split=None):
     """``(x, y)``: ``per_photo`` colour ``size`` x ``size`` patches of each photograph in
     ``names`` (from :data:`PHOTOS`), shape ``(n, size, size, 3)`` in [-1, 1], and each patch's
-    index in ``names``."""
+    index in ``names``. ``split`` as for :func:`texture_patches`: ``"train"`` and ``"test"``
+    patches come from disjoint parts of each photograph."""
     from skimage import data
 
     names = tuple(names)
@@ -122,7 +134,8 @@ def photo_patches(names=PHOTOS, per_photo=200, size=32, seed=0):
     if unknown or not names:
         raise ValueError(f"names: expected photographs from {PHOTOS}, got {names}")
     images = [getattr(data, name)()[..., :3] for name in names]
-    return _patches(images, check_count(per_photo, "per_photo"), check_count(size, "size"), seed)
+    per_photo, size = check_count(per_photo, "per_photo"), check_count(size, "size")
+    return _patches(images, per_photo, size, seed, split)
 
 
 def to_grey(images):

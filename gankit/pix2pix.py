@@ -16,8 +16,10 @@ masked image and the whole one — a generator learns ``target ~ G(source)``:
 
 The L1-only baseline a lesson compares with is the same U-Net fitted with Keras's own
 ``compile(loss="mae")``: no GAN machinery needed. Normalisation is instance normalisation,
-``keras.layers.GroupNormalization(groups=-1)``, which does not depend on the batch. The paper's
-dropout-as-noise is left out: Isola et al. report that G learns to ignore it.
+``keras.layers.GroupNormalization(groups=-1)``, which does not depend on the batch. There is no
+noise input and no dropout, so G is deterministic: one answer per source. (Isola et al. found that
+G learned to ignore an input noise vector; the dropout they kept at test time gave only minor
+stochasticity.)
 """
 
 from __future__ import annotations

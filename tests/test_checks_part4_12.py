@@ -77,7 +77,7 @@ def reference_psnr(output, target):
 
 def test_psnr_passes_the_reference(capsys):
     checks.check_psnr(reference_psnr)
-    assert capsys.readouterr().out == "✓ psnr: all 3 checks passed\n"
+    assert capsys.readouterr().out == "✓ psnr: all 4 checks passed\n"
 
 
 def _mse(o, t):
@@ -91,6 +91,10 @@ def _mse(o, t):
         (lambda o, t: 10 * np.log10(4.0 / np.mean(_mse(o, t))), "of each image, then average"),
         (lambda o, t: np.mean(20 * np.log10(4.0 / _mse(o, t))), "10 log10"),
         (lambda o, t: np.mean(10 * np.log(4.0 / _mse(o, t))), "log base 10"),
+        (  # per channel: the MSE over the pixels of each channel, then every channel's PSNR
+            lambda o, t: np.mean(10 * np.log10(4.0 / np.mean((o - t) ** 2, axis=(1, 2)))),
+            "not per channel",
+        ),
     ],
 )
 def test_psnr_names_the_mistake(fn, message):

@@ -18,7 +18,7 @@ def test_cycle_loss_passes_the_reference_and_the_library(capsys):
     checks.check_cycle_loss(
         lambda a, b, g_ab, g_ba: losses.l1_loss(a, g_ba(g_ab(a))) + losses.l1_loss(b, g_ab(g_ba(b)))
     )
-    assert capsys.readouterr().out == "✓ cycle_loss: all 6 checks passed\n" * 2
+    assert capsys.readouterr().out == "✓ cycle_loss: all 7 checks passed\n" * 2
 
 
 @pytest.mark.parametrize(
@@ -27,7 +27,7 @@ def test_cycle_loss_passes_the_reference_and_the_library(capsys):
         (lambda a, b, f, g: tf.reduce_mean(tf.abs(g(f(a)) - a)), "only the A -> B -> A cycle"),
         (
             lambda a, b, f, g: tf.reduce_mean(tf.abs(f(a) - a)) + tf.reduce_mean(tf.abs(g(b) - b)),
-            "the identity loss",
+            "penalising any change",
         ),
         (
             lambda a, b, f, g: (
@@ -36,6 +36,7 @@ def test_cycle_loss_passes_the_reference_and_the_library(capsys):
             "squared error",
         ),
         (lambda a, b, f, g: cycle(a, b, f, g) / 2, "added, not averaged"),
+        (lambda a, b, f, g: cycle(a, b, g, f), "the order is reversed"),
     ],
 )
 def test_cycle_loss_names_the_mistake(fn, message):

@@ -45,3 +45,23 @@ def test_every_set_has_a_card_and_bad_input_gets_one_line():
         image_sets.to_grey(np.zeros((1, 4, 4, 1)))
     with pytest.raises(ValueError, match=r"name: expected one of"):
         image_sets.card("cats")
+
+
+def test_train_and_test_patches_come_from_disjoint_parts_of_each_photograph():
+    from skimage import data as skdata
+
+    train, _ = image_sets.photo_patches(("chelsea",), per_photo=5, size=16, seed=0, split="train")
+    test, _ = image_sets.photo_patches(("chelsea",), per_photo=5, size=16, seed=0, split="test")
+    photo = image_sets.to_unit_range(skdata.chelsea()[..., :3].astype("float32"), 255.0)
+    cut = int(round(photo.shape[0] * 0.75))
+
+    def found_in(patch, region):  # is this patch a crop of the region?
+        windows = np.lib.stride_tricks.sliding_window_view(region, patch.shape)
+        return bool((windows == patch).all(axis=(-3, -2, -1)).any())
+
+    for patch in train:
+        assert found_in(patch, photo[:cut]) and not found_in(patch, photo[cut:])
+    for patch in test:
+        assert found_in(patch, photo[cut:]) and not found_in(patch, photo[:cut])
+    with pytest.raises(ValueError, match=r"split: expected 'train', 'test' or None"):
+        image_sets.texture_patches(split="validation")

@@ -247,10 +247,16 @@ def check_psnr(fn):
     rng = np.random.default_rng(1)
     target = np.tanh(rng.standard_normal((3, 8, 8, 1)))
     offsets = np.array([0.1, 0.2, 0.4])[:, None, None, None]
+    colour = np.tanh(rng.standard_normal((2, 8, 8, 3)))
     cases = [
         ("every pixel of one image off by 0.2", target[:1] + 0.2, target[:1]),
         ("three images off by 0.1, 0.2 and 0.4", target + offsets, target),
         ("random noise of scale 0.3", target + 0.3 * rng.standard_normal(target.shape), target),
+        (
+            "two colour images off by (0.1, 0.2, 0.4) and (0.3, 0.05, 0.1) in (red, green, blue)",
+            colour + np.array([[0.1, 0.2, 0.4], [0.3, 0.05, 0.1]])[:, None, None, :],
+            colour,
+        ),
     ]
     for what, out, tgt in cases:
         mse = np.mean((out - tgt) ** 2, axis=(1, 2, 3))
@@ -276,6 +282,11 @@ def check_psnr(fn):
             mistake = "PSNR = 10 log10(peak**2 / MSE), or 20 log10(peak / RMSE)"
         elif np.isclose(got, float(np.mean(10 * np.log(4.0 / mse))), atol=1e-3):
             mistake = "decibels use log base 10 (np.log10), not the natural log"
+        elif out.shape[-1] == 3:
+            mistake = (
+                "the MSE of an image is over all its pixels and channels (every axis but the"
+                " first), not per channel"
+            )
         v.fail(what, round(expected, 4), got, mistake)
     v.done()
 
@@ -325,10 +336,13 @@ def check_cycle_loss(fn):
         ("g_ab adds 0.5, g_ba is the identity: both cycles end 0.5 off", shift(0.5), identity, 1.0),
         ("g_ab adds 0.5, g_ba subtracts 0.5: both cycles return", shift(0.5), shift(-0.5), 0.0),
         ("g_ab adds 0.3, g_ba adds 0.2: both cycles end 0.5 off", shift(0.3), shift(0.2), 1.0),
+        ("g_ab doubles, g_ba adds 0.5 (the order matters)", lambda x: 2 * x, shift(0.5), None),
     ]
     for what, g_ab, g_ba, expected in cases:
-        if expected is None:  # a ends at 2a (off by |a|), b ends at 2b (off by |b|)
-            expected = float(np.mean(np.abs(a)) + np.mean(np.abs(b)))
+        if expected is None:  # the round trips, computed
+            expected = float(
+                np.mean(np.abs(g_ba(g_ab(a)) - a)) + np.mean(np.abs(g_ab(g_ba(b)) - b))
+            )
         got = _scalar(v, _call(v, fn, a, b, g_ab, g_ba, what=what), what)
         if np.isclose(got, expected, atol=1e-5):
             v.ok()
@@ -343,8 +357,17 @@ def check_cycle_loss(fn):
             atol=1e-5,
         ):
             mistake = (
-                "that compares each translation with its input (the identity loss): the cycle"
-                " goes there and back, g_ba(g_ab(a)) against a"
+                "that compares each one-way translation with its input, penalising any change:"
+                " the cycle goes there and back, g_ba(g_ab(a)) against a"
+            )
+        elif np.isclose(
+            got,
+            float(np.mean(np.abs(g_ab(g_ba(a)) - a)) + np.mean(np.abs(g_ba(g_ab(b)) - b))),
+            atol=1e-5,
+        ):
+            mistake = (
+                "the order is reversed: a from domain A goes through g_ab first (A -> B), then"
+                " g_ba back"
             )
         elif np.isclose(
             got,
