@@ -31,6 +31,7 @@ from keras import layers
 from gankit import losses as losses_module
 from gankit.data import check_count, check_positive
 from gankit.models import predict_in_batches
+from gankit.trainer_base import TrainerBase
 
 
 @keras.saving.register_keras_serializable(package="gankit")
@@ -80,7 +81,7 @@ class ImagePool(layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="gankit")
-class CycleGAN(keras.Model):
+class CycleGAN(TrainerBase):
     """CycleGAN: ``G_ab``, ``G_ba``, ``D_a``, ``D_b``, trained on unpaired batches ``(a, b)``.
 
     Args:
@@ -139,8 +140,7 @@ class CycleGAN(keras.Model):
         self.pool_b = ImagePool(
             pool_size, shape_b, seed=None if seed is None else seed + 1, name="pool_b"
         )
-        names = ("d_loss", "g_loss", "g_adv", "cycle", "identity")
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+        self.make_trackers(("d_loss", "g_loss", "g_adv", "cycle", "identity"))
 
     def compile(self, g_optimizer, d_optimizer, **kwargs):
         """One optimizer for both generators, one for both discriminators; other keyword
@@ -151,18 +151,6 @@ class CycleGAN(keras.Model):
             )
         super().compile(optimizer=None, **kwargs)
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
-
-    def get_compile_config(self):
-        return None
-
-    def fit(self, *args, **kwargs):
-        # batches come from a tf.data pipeline that shuffles itself (gankit.data.make_dataset)
-        kwargs.setdefault("shuffle", False)
-        return super().fit(*args, **kwargs)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def call(self, a, training=False):
         return self.g_ab(a, training=training)

@@ -26,6 +26,7 @@ from gankit import augment as augment_module
 from gankit import layers as layers_module
 from gankit import losses as losses_module
 from gankit import models, replicas
+from gankit.trainer_base import TrainerBase
 
 
 def _rate(value, name, low=0.0, high=1.0):
@@ -37,7 +38,7 @@ def _rate(value, name, low=0.0, high=1.0):
 
 
 @keras.saving.register_keras_serializable(package="gankit")
-class GAN(keras.Model):
+class GAN(TrainerBase):
     """An unconditional GAN over a generator and a discriminator (both Keras models).
 
     Args:
@@ -119,7 +120,7 @@ class GAN(keras.Model):
             self.ema_generator = keras.models.clone_model(generator)
             self.ema_generator.set_weights(generator.get_weights())
             self.ema_generator.trainable = False
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.tracked()}
+        self.make_trackers(self.tracked())
         # G and D are built Keras models, so the wrapper has nothing left to build; marking it
         # built lets save_weights / load_weights work before and after fit.
         self.built = True
@@ -175,19 +176,6 @@ class GAN(keras.Model):
                 ):
                     if not optimizer.built:
                         optimizer.build(network.trainable_variables)
-
-    def get_compile_config(self):
-        # Optimizers and losses are objects the caller owns: after loading, call compile() again.
-        return None
-
-    def fit(self, *args, **kwargs):
-        # Data arrive as a tf.data pipeline that shuffles itself (gankit.data.make_dataset).
-        kwargs.setdefault("shuffle", False)
-        return super().fit(*args, **kwargs)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def call(self, z, training=False):
         return self.generator(z, training=training)

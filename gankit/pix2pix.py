@@ -33,6 +33,7 @@ from gankit import losses as losses_module
 from gankit import replicas
 from gankit.data import check_count, check_positive
 from gankit.models import predict_in_batches
+from gankit.trainer_base import TrainerBase
 
 
 def _check_shape(shape, name, depth):
@@ -133,7 +134,7 @@ def patch_discriminator(
 
 
 @keras.saving.register_keras_serializable(package="gankit")
-class Pix2Pix(keras.Model):
+class Pix2Pix(TrainerBase):
     """pix2pix: ``G(source)`` trained against a PatchGAN ``D([source, image])`` plus an L1 term.
 
     Args:
@@ -155,27 +156,13 @@ class Pix2Pix(keras.Model):
             check_positive(l1_weight, "l1_weight")
         self.generator, self.discriminator = generator, discriminator
         self.l1_weight = float(l1_weight)
-        self.trackers = {
-            name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "g_adv", "l1")
-        }
+        self.make_trackers(("d_loss", "g_loss", "g_adv", "l1"))
 
     def compile(self, d_optimizer, g_optimizer, **kwargs):
         """One optimizer per network; other keyword arguments (``jit_compile``,
         ``steps_per_execution``) go to ``keras.Model.compile``, which makes no optimizer of its own."""
         super().compile(optimizer=None, **kwargs)
         self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
-
-    def get_compile_config(self):
-        return None  # optimizers belong to the caller: compile again after loading
-
-    def fit(self, *args, **kwargs):
-        # batches come from a tf.data pipeline that shuffles itself (gankit.data.make_dataset)
-        kwargs.setdefault("shuffle", False)
-        return super().fit(*args, **kwargs)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def call(self, source, training=False):
         return self.generator(source, training=training)
