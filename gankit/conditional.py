@@ -41,21 +41,13 @@ def conditional_generator(latent_dim, image_shape, n_classes, base_filters=64, n
     return keras.Model([z, y], body(layers.Concatenate()([z, embedded])), name=name)
 
 
-def _trunk(image_shape, base_filters, spectral_norm):
-    """The DCGAN discriminator's convolutions, flattened: the features both heads read."""
-    plain = models.dcgan_discriminator(
-        image_shape, base_filters=base_filters, spectral_norm=spectral_norm, name="trunk"
-    )
-    return keras.Model(plain.input, plain.layers[-2].output, name="features")
-
-
 def projection_discriminator(
     image_shape, n_classes, base_filters=64, spectral_norm=False, name="discriminator"
 ):
     """``D([x, y])`` = ``dense(phi(x)) + <embed(y), phi(x)>`` (Miyato & Koyama 2018), with
     ``phi`` the DCGAN discriminator's convolutions: one logit per (image, label) pair."""
     n_classes = check_count(n_classes, "n_classes")
-    trunk = _trunk(image_shape, base_filters, spectral_norm)
+    trunk = models.dcgan_features(image_shape, base_filters, spectral_norm)
     x = keras.Input(trunk.input.shape[1:], name="x")
     y = keras.Input((), dtype="int32", name="label")
     features = trunk(x)
@@ -71,7 +63,7 @@ def acgan_discriminator(
     """``D(x)`` -> ``[logit, class_logits]``: the DCGAN discriminator's convolutions with two
     heads, real/fake (one logit) and the class (``n_classes`` logits)."""
     n_classes = check_count(n_classes, "n_classes")
-    trunk = _trunk(image_shape, base_filters, spectral_norm)
+    trunk = models.dcgan_features(image_shape, base_filters, spectral_norm)
     x = keras.Input(trunk.input.shape[1:], name="x")
     features = trunk(x)
     return keras.Model(

@@ -83,6 +83,16 @@ def classification_loss(class_logits, labels):
     return _average(per_sample)
 
 
+def gaussian_code_loss(code_mean, code):
+    """InfoGAN's loss for continuous codes: ``0.5 * sum_j (c_j - mu_j)^2``, the negative
+    log-likelihood of the code ``c`` under a unit-variance Gaussian centred at Q's estimate ``mu``
+    (up to a constant), averaged over the global batch. Minimising it raises the lower bound on
+    the mutual information between the code and the image (Chen et al. 2016)."""
+    code = tf.convert_to_tensor(code)
+    squared = tf.square(code - tf.cast(code_mean, code.dtype))
+    return _average(0.5 * tf.reduce_sum(squared, axis=-1))
+
+
 def l1_loss(target, output):
     """Mean absolute error between ``target`` and ``output`` (mean over pixels, then over the
     global batch): the reconstruction term of pix2pix and CycleGAN's cycle and identity terms."""

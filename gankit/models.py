@@ -212,6 +212,15 @@ def dcgan_discriminator(
     return keras.Model(x, _sn(layers.Dense(1, name="logit"), spectral_norm)(h), name=name)
 
 
+def dcgan_features(image_shape, base_filters=64, spectral_norm=False, name="features"):
+    """:func:`dcgan_discriminator`'s convolutions, flattened, without the logit: the trunk that
+    the heads of a conditional, ACGAN or InfoGAN discriminator read."""
+    plain = dcgan_discriminator(
+        image_shape, base_filters=base_filters, spectral_norm=spectral_norm, name="trunk"
+    )
+    return keras.Model(plain.input, plain.layers[-2].output, name=name)
+
+
 def predict_in_batches(model, x, batch_size=256):
     """Run ``model`` in inference mode (``training=False``) over ``x`` in batches; return NumPy.
 

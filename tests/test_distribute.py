@@ -144,7 +144,7 @@ def _worker():
         g = models.mlp_generator(4, (8, 8, 1), (16,))
         return gans.GAN(g, models.dcgan_discriminator((8, 8, 1), 8), seed=3, **options)
 
-    from gankit import conditional
+    from gankit import conditional, infogan
 
     labels = np.arange(N_SAMPLES) % 3  # the fakes' labels are drawn, per replica, by the trainer
 
@@ -180,6 +180,17 @@ def _worker():
                 labelled_g(), conditional.acgan_discriminator((8, 8, 1), 3, 8), 3, seed=3
             ),
             (images, labels),
+        ),
+        "infogan_r1": (
+            lambda: infogan.InfoGAN(
+                models.mlp_generator(4 + 3 + 2, (8, 8, 1), (16,)),
+                infogan.info_discriminator((8, 8, 1), 3, 2, 8),
+                n_categories=3,
+                n_continuous=2,
+                seed=3,
+                r1_gamma=1.0,
+            ),
+            images,
         ),
     }
 
@@ -268,12 +279,21 @@ def test_the_ema_copy_matches_too(results):
 
 
 @pytest.mark.parametrize(
-    "name", ["wgan_gp", "wgan_clip", "r1_noise_smoothing", "diffaugment", "conditional_r1", "acgan"]
+    "name",
+    [
+        "wgan_gp",
+        "wgan_clip",
+        "r1_noise_smoothing",
+        "diffaugment",
+        "conditional_r1",
+        "acgan",
+        "infogan_r1",
+    ],
 )
 def test_every_later_trainer_under_two_replicas_matches_one_device(results, name):
-    """Part 3's trainers and Part 4's conditional ones: penalties and the auxiliary classifier's
-    loss averaged over the global batch; interpolation weights, instance noise, augmentations and
-    the fakes' labels drawn per replica from the global batch's draw (gankit.replicas.draw)."""
+    """Part 3's trainers and Part 4's conditional ones and InfoGAN: penalties, the auxiliary
+    classifier's and the information loss averaged over the global batch; interpolation weights,
+    instance noise, augmentations, the fakes' labels and InfoGAN's codes drawn per replica from the global batch's draw (gankit.replicas.draw)."""
     one, other = results["trainers"][name]["one"], results["trainers"][name]["replicas"]
     assert set(other["history"]) == set(one["tracked"])
     for key, values in one["history"].items():
