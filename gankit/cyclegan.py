@@ -149,7 +149,9 @@ class CycleGAN(TrainerBase):
             raise ValueError(
                 "CycleGAN: trains on one device (each replica would keep its own pool of fakes)"
             )
-        super().compile(optimizer=None, **kwargs)
+        self.compile_networks(
+            ((g_optimizer, [self.g_ab, self.g_ba]), (d_optimizer, [self.d_a, self.d_b])), **kwargs
+        )
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
 
     def call(self, a, training=False):
@@ -203,11 +205,7 @@ class CycleGAN(TrainerBase):
                 self.d_b(b, training=True), self.d_b(pooled_b, training=True)
             )
         self.d_optimizer.apply(tape.gradient(d_loss, discriminators), discriminators)
-        for name, value in zip(
-            self.trackers, (d_loss, g_loss, g_adv, cycle, identity), strict=True
-        ):
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return self.track(d_loss=d_loss, g_loss=g_loss, g_adv=g_adv, cycle=cycle, identity=identity)
 
     def translate(self, images, direction="ab", batch_size=256):
         """Translate a NumPy batch A -> B (``direction="ab"``) or B -> A (``"ba"``)."""

@@ -16,7 +16,6 @@ The Wasserstein family, whose step differs (a critic trained ``n_critic`` times)
 from __future__ import annotations
 
 import functools
-import warnings
 
 import keras
 import numpy as np
@@ -134,27 +133,9 @@ class GAN(TrainerBase):
         """Set one optimizer per network and the loss (a name in ``gankit.losses.LOSSES`` or a
         ``(d_loss_fn, g_loss_fn)`` pair). Extra keyword arguments (e.g. ``jit_compile=True``) go
         to ``keras.Model.compile``; no third, unused optimizer is created."""
-        n_replicas = self.distribute_strategy.num_replicas_in_sync
-        if n_replicas > 1 and kwargs.get("jit_compile"):
-            # Keras compiles the whole step, strategy.run included, as one XLA cluster on one
-            # device, which cannot reach the other replicas' variables; Keras's own "auto" turns
-            # XLA off under tf.distribute for the same reason.
-            warnings.warn(
-                f"jit_compile=True cannot run under a {n_replicas}-replica tf.distribute strategy "
-                "(XLA compiles one device); proceeding with jit_compile=False",
-                stacklevel=2,
-            )
-            kwargs["jit_compile"] = False
-        if n_replicas > 1 and kwargs.get("steps_per_execution", 1) > 1:
-            # Keras 3.15's multi-step loop fails under MirroredStrategy ("You must feed a value
-            # for placeholder tensor ... while/cond"), for a plain Dense model too (checked)
-            warnings.warn(
-                f"steps_per_execution > 1 fails under a {n_replicas}-replica tf.distribute "
-                "strategy in this Keras; proceeding with steps_per_execution=1",
-                stacklevel=2,
-            )
-            kwargs["steps_per_execution"] = 1
-        super().compile(optimizer=None, **kwargs)
+        self.compile_networks(
+            ((d_optimizer, [self.discriminator]), (g_optimizer, [self.generator])), **kwargs
+        )
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
         self.d_loss_fn, self.g_loss_fn = losses_module.get_losses(loss)
@@ -166,16 +147,6 @@ class GAN(TrainerBase):
                 )
             target = 1.0 - self.label_smoothing
             self.d_loss_fn = functools.partial(losses_module.discriminator_loss, real_target=target)
-        if n_replicas > 1:
-            # Under a strategy, slot variables must be made here, in its scope, not lazily inside
-            # the replicated step (TensorFlow cannot create mirrored variables there).
-            with self.distribute_strategy.scope():
-                for optimizer, network in (
-                    (d_optimizer, self.discriminator),
-                    (g_optimizer, self.generator),
-                ):
-                    if not optimizer.built:
-                        optimizer.build(network.trainable_variables)
 
     def call(self, z, training=False):
         return self.generator(z, training=training)
@@ -269,19 +240,14 @@ class GAN(TrainerBase):
         """The end of every trainer's step: update the EMA copy and the trackers, and return
         History's row. ``more`` are further losses tracked by name (e.g. ``wasserstein``).
 
-        Each replica's loss is its share of the global batch's loss (losses divide by the global
-        batch size), and the trackers sum over replicas both the values and their counts: scaling
-        by the replica count makes them report the global batch's loss under any strategy.
+        Losses go through :meth:`track` (global-batch values under any strategy);
         ``d_real``/``d_fake`` are D's mean probabilities, tracked when the logits are given."""
         if self.ema_generator is not None:
             self.update_ema()
-        scale = replicas.count()
-        for name, value in {"d_loss": d_loss, "g_loss": g_loss, **more}.items():
-            self.trackers[name].update_state(value * scale)
         if real_logits is not None:
             self.trackers["d_real"].update_state(tf.sigmoid(real_logits))
             self.trackers["d_fake"].update_state(tf.sigmoid(fake_logits))
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return self.track(d_loss=d_loss, g_loss=g_loss, **more)
 
     # ------------------------------------------------------------------ using the result
     @property

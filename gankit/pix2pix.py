@@ -30,7 +30,6 @@ import tensorflow as tf
 from keras import layers
 
 from gankit import losses as losses_module
-from gankit import replicas
 from gankit.data import check_count, check_positive
 from gankit.models import predict_in_batches
 from gankit.trainer_base import TrainerBase
@@ -57,7 +56,7 @@ def unet_generator(input_shape, out_channels, base_filters=32, depth=2, name="ge
     """A U-Net ``G(source) -> image`` in [-1, 1] with ``out_channels`` channels.
 
     ``depth`` levels each halve the resolution (4x4 convolutions, stride 2, LeakyReLU 0.2, instance
-    norm after the first) and double the filters from ``base_filters``; the decoder mirrors them
+    norm after the first; convolutions followed by a norm have no bias) and double the filters from ``base_filters``; the decoder mirrors them
     with transposed convolutions, concatenating the encoder's maps of the same size, and a last
     3x3 convolution sees the source itself too. Height and width must be divisible by
     ``2 ** depth``."""
@@ -68,17 +67,28 @@ def unet_generator(input_shape, out_channels, base_filters=32, depth=2, name="ge
     source = keras.Input(input_shape, name="source")
     h, skips = source, []
     for i in range(depth):
-        h = layers.Conv2D(base_filters * 2**i, 4, strides=2, padding="same", name=f"down{i}")(h)
+        # no bias where instance norm follows: it subtracts the mean, so a bias there has no
+        # effect and no gradient (Adam would move it on rounding noise alone)
+        h = layers.Conv2D(
+            base_filters * 2**i, 4, strides=2, padding="same", use_bias=not i, name=f"down{i}"
+        )(h)
         if i:
             h = _instance_norm(f"down{i}_norm")(h)
         h = layers.LeakyReLU(0.2)(h)
         skips.append(h)
-    h = layers.Conv2D(base_filters * 2**depth, 3, padding="same", name="bottleneck")(h)
+    h = layers.Conv2D(
+        base_filters * 2**depth, 3, padding="same", use_bias=False, name="bottleneck"
+    )(h)
     h = layers.ReLU()(_instance_norm("bottleneck_norm")(h))
     for i in reversed(range(depth)):
         h = layers.Concatenate()([h, skips[i]])
         h = layers.Conv2DTranspose(
-            base_filters * 2 ** max(i - 1, 0), 4, strides=2, padding="same", name=f"up{i}"
+            base_filters * 2 ** max(i - 1, 0),
+            4,
+            strides=2,
+            padding="same",
+            use_bias=False,
+            name=f"up{i}",
         )(h)
         h = layers.ReLU()(_instance_norm(f"up{i}_norm")(h))
     h = layers.Concatenate()([h, source])
@@ -112,8 +122,10 @@ def patch_discriminator(
         )
     base_filters = check_count(base_filters, "base_filters")
 
-    def conv(filters, size, strides, conv_name):
-        layer = layers.Conv2D(filters, size, strides=strides, padding="same", name=conv_name)
+    def conv(filters, size, strides, conv_name, use_bias=True):
+        layer = layers.Conv2D(
+            filters, size, strides=strides, padding="same", use_bias=use_bias, name=conv_name
+        )
         return (
             layers.SpectralNormalization(layer, name=f"{conv_name}_sn") if spectral_norm else layer
         )
@@ -125,7 +137,7 @@ def patch_discriminator(
         source = keras.Input(source_shape, name="source")
         inputs, h = [source, image], layers.Concatenate()([source, image])
     for i in range(depth):
-        h = conv(base_filters * 2**i, 4, 2, f"down{i}")(h)
+        h = conv(base_filters * 2**i, 4, 2, f"down{i}", use_bias=not i)(h)  # no bias before a norm
         if i:
             h = _instance_norm(f"down{i}_norm")(h)
         h = layers.LeakyReLU(0.2)(h)
@@ -161,7 +173,9 @@ class Pix2Pix(TrainerBase):
     def compile(self, d_optimizer, g_optimizer, **kwargs):
         """One optimizer per network; other keyword arguments (``jit_compile``,
         ``steps_per_execution``) go to ``keras.Model.compile``, which makes no optimizer of its own."""
-        super().compile(optimizer=None, **kwargs)
+        self.compile_networks(
+            ((d_optimizer, [self.discriminator]), (g_optimizer, [self.generator])), **kwargs
+        )
         self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
 
     def call(self, source, training=False):
@@ -204,10 +218,7 @@ class Pix2Pix(TrainerBase):
             g_loss = g_adv + self.l1_weight * l1
         weights = self.generator.trainable_weights
         self.g_optimizer.apply(tape.gradient(g_loss, weights), weights)
-        scale = replicas.count()  # per-replica shares of global-batch means, summed by trackers
-        for name, value in (("d_loss", d_loss), ("g_loss", g_loss), ("g_adv", g_adv), ("l1", l1)):
-            self.trackers[name].update_state(value * scale)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return self.track(d_loss=d_loss, g_loss=g_loss, g_adv=g_adv, l1=l1)
 
     def translate(self, source, batch_size=256):
         """``G(source)`` for a NumPy batch, in inference mode, as a NumPy array."""

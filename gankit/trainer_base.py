@@ -4,18 +4,27 @@ Each trainer family (``gans.GAN`` and its Wasserstein and conditional subclasses
 ``cyclegan.CycleGAN``) is a ``keras.Model`` whose ``train_step`` is the algorithm. They all need the
 same four pieces of plumbing, kept here once:
 
-* one ``keras.metrics.Mean`` tracker per History key (the names ``train_step`` returns);
+* one ``keras.metrics.Mean`` tracker per History key (the names ``train_step`` returns), fed by
+  :meth:`TrainerBase.track` so that it reports the global batch's loss under any number of
+  ``tf.distribute`` replicas;
 * ``metrics`` listing those trackers, so Keras resets them every epoch;
 * ``fit`` with ``shuffle=False``: batches come from a ``tf.data`` pipeline that shuffles itself
   (:func:`gankit.data.make_dataset`);
+* ``compile`` with one optimizer per network group (:meth:`TrainerBase.compile_networks`): Keras
+  makes no unused optimizer of its own; under a ``tf.distribute`` strategy with several replicas
+  XLA and ``steps_per_execution`` fall back, with a warning, to what works there, and the
+  optimizers' slot variables are made in the strategy's scope;
 * no compile config: the optimizers are objects the caller owns, so after loading a saved trainer
-  call ``compile()`` again. Subclasses call ``super().compile(optimizer=None, ...)`` so Keras makes
-  no third, unused optimizer of its own.
+  call ``compile()`` again.
 """
 
 from __future__ import annotations
 
+import warnings
+
 import keras
+
+from gankit import replicas
 
 
 class TrainerBase(keras.Model):
@@ -24,6 +33,56 @@ class TrainerBase(keras.Model):
     def make_trackers(self, names):
         """One mean tracker per History key, in ``names`` order."""
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+
+    def compile_networks(self, optimizers, **kwargs):
+        """``keras.Model.compile`` without an optimizer of its own (``kwargs``: ``jit_compile``,
+        ``steps_per_execution``, ...), for a trainer whose ``train_step`` applies its own
+        ``optimizers``: pairs ``(optimizer, [networks it trains])``.
+
+        Under a strategy with several replicas, ``jit_compile=True`` falls back to False (Keras
+        compiles the whole step, ``strategy.run`` included, as one XLA cluster on one device, which
+        cannot reach the other replicas' variables) and ``steps_per_execution`` to 1 (Keras 3.15's
+        multi-step loop fails under ``MirroredStrategy``: "You must feed a value for placeholder
+        tensor ... while/cond", for a plain Dense model too), each with a warning; and the slot
+        variables are made here, in the strategy's scope, not lazily inside the replicated step,
+        where TensorFlow cannot create mirrored variables."""
+        n_replicas = self.distribute_strategy.num_replicas_in_sync
+        if n_replicas > 1 and kwargs.get("jit_compile"):
+            warnings.warn(
+                f"jit_compile=True cannot run under a {n_replicas}-replica tf.distribute strategy "
+                "(XLA compiles one device); proceeding with jit_compile=False",
+                stacklevel=3,
+            )
+            kwargs["jit_compile"] = False
+        if n_replicas > 1 and kwargs.get("steps_per_execution", 1) > 1:
+            warnings.warn(
+                f"steps_per_execution > 1 fails under a {n_replicas}-replica tf.distribute "
+                "strategy in this Keras; proceeding with steps_per_execution=1",
+                stacklevel=3,
+            )
+            kwargs["steps_per_execution"] = 1
+        keras.Model.compile(self, optimizer=None, **kwargs)
+        if n_replicas > 1:
+            with self.distribute_strategy.scope():
+                for optimizer, networks in optimizers:
+                    if not optimizer.built:
+                        optimizer.build([v for n in networks for v in n.trainable_variables])
+
+    def tracked(self):
+        """The names History reports, one tracker each."""
+        return tuple(self.trackers)
+
+    def track(self, **losses):
+        """Add this step's losses to their trackers and return History's row (every tracker).
+
+        Each replica's loss is its share of the global batch's loss (gankit's losses divide by
+        the global batch size), and a tracker sums over replicas both the values and their
+        counts: scaling by the replica count makes it report the global batch's loss under any
+        strategy, and changes nothing on one device."""
+        scale = replicas.count()
+        for name, value in losses.items():
+            self.trackers[name].update_state(value * scale)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
 
     @property
     def metrics(self):

@@ -144,7 +144,7 @@ def _worker():
         g = models.mlp_generator(4, (8, 8, 1), (16,))
         return gans.GAN(g, models.dcgan_discriminator((8, 8, 1), 8), seed=3, **options)
 
-    from gankit import conditional, infogan
+    from gankit import conditional, infogan, pix2pix
 
     labels = np.arange(N_SAMPLES) % 3  # the fakes' labels are drawn, per replica, by the trainer
 
@@ -191,6 +191,13 @@ def _worker():
                 r1_gamma=1.0,
             ),
             images,
+        ),
+        "pix2pix": (
+            lambda: pix2pix.Pix2Pix(
+                pix2pix.unet_generator((8, 8, 1), 1, base_filters=4, depth=2),
+                pix2pix.patch_discriminator((8, 8, 1), (8, 8, 1), base_filters=4, depth=2),
+            ),
+            (images, np.flip(images, axis=2)),  # learn to mirror each image
         ),
     }
 
@@ -288,11 +295,12 @@ def test_the_ema_copy_matches_too(results):
         "conditional_r1",
         "acgan",
         "infogan_r1",
+        "pix2pix",
     ],
 )
 def test_every_later_trainer_under_two_replicas_matches_one_device(results, name):
-    """Part 3's trainers and Part 4's conditional ones and InfoGAN: penalties, the auxiliary
-    classifier's and the information loss averaged over the global batch; interpolation weights,
+    """Part 3's trainers and Part 4's conditional ones, InfoGAN and pix2pix: penalties, the
+    auxiliary classifier's, the information and the L1 loss averaged over the global batch; interpolation weights,
     instance noise, augmentations, the fakes' labels and InfoGAN's codes drawn per replica from the global batch's draw (gankit.replicas.draw)."""
     one, other = results["trainers"][name]["one"], results["trainers"][name]["replicas"]
     assert set(other["history"]) == set(one["tracked"])
