@@ -4,7 +4,7 @@ import pytest
 import tensorflow as tf
 from gan_helpers import point_gan, tiny_gan
 
-from gankit import data, gans
+from gankit import data, gans, models
 
 
 def weights(model):
@@ -170,3 +170,42 @@ def test_divergence_guard_is_silent_on_healthy_training(digits):
         callbacks=[callbacks.DivergenceGuard()],
     )
     assert np.isfinite(history.history["d_loss"][0])
+
+
+def test_a_restarted_trainer_trains_exactly_as_a_new_one(digits):
+    """GAN.restart reuses a compiled trainer for another run (no new XLA compile): fresh weights,
+    optimizer steps and moments at zero, the EMA copy from G, the noise stream from the seed."""
+
+    def networks(seed):
+        keras.utils.set_random_seed(seed)
+        return (
+            models.dcgan_generator(8, (8, 8, 1), base_filters=8),
+            models.dcgan_discriminator((8, 8, 1), base_filters=8),
+        )
+
+    def new_trainer(seed):
+        gan = gans.GAN(*networks(seed), seed=seed, ema=0.9)
+        gan.compile(
+            keras.optimizers.Adam(1e-3, 0.5),
+            keras.optimizers.Adam(1e-3, 0.5),
+            jit_compile=True,
+            steps_per_execution=4,
+        )
+        return gan
+
+    def run(gan, seed):
+        dataset = data.make_dataset(digits, batch_size=32, seed=seed)
+        return gan.fit(dataset, epochs=2, verbose=0).history
+
+    reused = new_trainer(0)
+    run(reused, 0)  # a whole run: weights, moments, step count and noise all moved
+    history = run(reused.restart(*networks(1), seed=1), 1)
+    fresh = new_trainer(1)
+    assert history == run(fresh, 1)
+    for network in ("generator", "discriminator", "ema_generator"):
+        a, b = getattr(reused, network).get_weights(), getattr(fresh, network).get_weights()
+        for x, y in zip(a, b, strict=True):
+            np.testing.assert_array_equal(x, y, err_msg=network)
+    assert float(reused.d_optimizer.learning_rate) == pytest.approx(1e-3)  # rates are kept
+    with pytest.raises(ValueError, match="generator: expected a network of this trainer's"):
+        reused.restart(models.dcgan_generator(4, (8, 8, 1), base_filters=8), networks(1)[1])
