@@ -58,7 +58,7 @@ def test_train_and_sample_end_to_end_on_a_tiny_budget(tmp_path):
     assert grid.is_file() and grid.stat().st_size > 0
 
 
-def test_train_cgan_draws_the_digit_asked_for_and_sample_asks_for_one(tmp_path):
+def test_train_cgan_draws_the_digit_asked_for_and_sample_asks_for_one(tmp_path, capsys):
     out = tmp_path / "run"
     result = run_cli("train", "cgan", "--epochs", "1", "--out", str(out), "--fid-samples", "500")
     assert result.returncode == 0, result.stderr
@@ -78,6 +78,7 @@ def test_train_cgan_draws_the_digit_asked_for_and_sample_asks_for_one(tmp_path):
     images = generator([z.astype("float32"), np.array([3, 7], "int32")])
     assert images.shape == (2, 28, 28, 1) and float(np.abs(images).max()) <= 1.0
 
+    # `sample` in this process (the shell's `python -m gankit sample` is test_train_and_sample_...)
     for extra, said in (
         ((), "samples of classes 0..9, one class per column"),
         (
@@ -86,13 +87,14 @@ def test_train_cgan_draws_the_digit_asked_for_and_sample_asks_for_one(tmp_path):
         ),
     ):
         grid = tmp_path / "grid.png"
-        result = run_cli(
-            "sample", str(out / "generator.keras"), "-n", "20", *extra, "--out", str(grid)
+        code = cli.main(
+            ["sample", str(out / "generator.keras"), "-n", "20", *extra, "--out", str(grid)]
         )
-        assert result.returncode == 0 and said in result.stdout, result.stderr
+        printed = capsys.readouterr()
+        assert code == 0 and said in printed.out, printed.err
         assert grid.is_file()
-    result = run_cli("sample", str(out / "generator.keras"), "--label", "10", "--out", str(grid))
-    assert result.returncode == 2 and "draws classes 0..9, got 10" in result.stderr
+    code = cli.main(["sample", str(out / "generator.keras"), "--label", "10", "--out", str(grid)])
+    assert code == 2 and "draws classes 0..9, got 10" in capsys.readouterr().err
 
 
 def test_train_on_two_devices_and_resume_on_them(tmp_path):
