@@ -1,6 +1,9 @@
 """The README's per-notebook time table is written from notebooks/TIMINGS.md by
-tools/execute_notebooks.py, never typed, and names every notebook with its budget."""
+tools/execute_notebooks.py, never typed, and names every notebook with its budget and peak
+memory; the tool's memory probe sees a child process's memory."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 from project_tools import load_tool
@@ -34,6 +37,18 @@ def test_every_notebook_has_a_time_and_the_budgets_are_the_course_maps():
         100,
         100,
     ]
-    block = tool.timings_block({"01_a.ipynb": "300", "02_b.ipynb": "200", "08_c.ipynb": "101"}, "x")
-    assert "| 01–07 together | 500 | 450 s (**over**) |" in block
-    assert "| `08_c.ipynb` | 101 | 100 s (**over**) |" in block
+    rows = {"01_a.ipynb": ("300", "1.20"), "02_b.ipynb": ("200", "–"), "08_c.ipynb": ("101", "0.9")}
+    block = tool.timings_block(rows, "x")
+    assert "| 01–07 together | 500 | 450 s (**over**) | |" in block
+    assert "| `08_c.ipynb` | 101 | 100 s (**over**) | 0.9 |" in block
+    assert "| `01_a.ipynb` | 300 | 01–07 share 450 s | 1.20 |" in block
+
+
+def test_the_memory_probe_sees_a_child_that_holds_300_mb():
+    tool = _tool()
+    hold = (
+        "import time; b = bytearray(300_000_000); b[::4096] = b'x' * len(b[::4096]); time.sleep(2)"
+    )
+    with tool.PeakMemory(interval=0.05) as memory:
+        subprocess.run([sys.executable, "-c", hold], check=True)
+    assert 0.3 < memory.gigabytes < 1.0, memory.gigabytes

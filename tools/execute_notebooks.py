@@ -3,17 +3,22 @@
     python tools/execute_notebooks.py                 # every notebook in notebooks/
     python tools/execute_notebooks.py notebooks/03_dcgan.ipynb
 
-Prints each notebook's wall time and writes the table to notebooks/TIMINGS.md. Run it alone on the
-machine: the times are only meaningful when nothing else is training.
+Prints each notebook's wall time and peak memory and writes the table to notebooks/TIMINGS.md.
+The peak is the largest resident memory of the kernel (with any processes it starts), sampled
+every 0.2 s while the notebook runs; the script fails when a notebook needs more than 2 GB, the
+memory of a free Binder session. Run it alone on the machine: the times are only meaningful when
+nothing else is training.
 """
 
 import os
 import platform
 import sys
+import threading
 import time
 from pathlib import Path
 
 import nbformat
+import psutil
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -21,6 +26,40 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.pop("MPLBACKEND", None)  # keep inline figures
+MEMORY_LIMIT_GB = 2.0  # Binder's limit (issue 18)
+
+
+class PeakMemory:
+    """The peak resident memory of this process's children (the kernel and what it starts),
+    sampled every ``interval`` seconds on a background thread while the ``with`` block runs."""
+
+    def __init__(self, interval=0.2):
+        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+
+    def _sample(self):
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for child in me.children(recursive=True):
+                try:
+                    total += child.memory_info().rss
+                except psutil.Error:  # a process that ended between listing and reading
+                    pass
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def gigabytes(self):
+        return self.peak / 1e9
 
 
 def execute(path):
@@ -30,14 +69,15 @@ def execute(path):
         nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     )
     try:
-        client.execute()
+        with PeakMemory() as memory:
+            client.execute()
     except CellExecutionError as exc:
         nbformat.write(nb, path)  # keep the outputs so far, to see what failed
         print(f"FAILED {path.name}: {str(exc).strip().splitlines()[-1]}", flush=True)
-        return None
+        return None, None
     seconds = time.perf_counter() - start
     nbformat.write(nb, path)
-    return seconds
+    return seconds, memory.gigabytes
 
 
 TIMINGS_START, TIMINGS_END = "<!-- timings:start -->", "<!-- timings:end -->"
@@ -56,21 +96,21 @@ def timings_block(rows, stamp):
         f"Per-notebook wall times ({stamp}; written by `python tools/execute_notebooks.py` from",
         "`notebooks/TIMINGS.md`, not typed):",
         "",
-        "| notebook | seconds | budget |",
-        "|---|---:|---|",
+        "| notebook | seconds | budget | peak memory (GB) |",
+        "|---|---:|---|---:|",
     ]
     part12 = 0.0
-    for name, secs in sorted(rows.items()):
+    for name, (secs, gigabytes) in sorted(rows.items()):
         budget = budget_of(name)
         if budget is None:
             part12 += float(secs)
             verdict = "01–07 share 450 s"
         else:
             verdict = f"{budget} s" + ("" if float(secs) <= budget else " (**over**)")
-        lines.append(f"| `{name}` | {secs} | {verdict} |")
+        lines.append(f"| `{name}` | {secs} | {verdict} | {gigabytes} |")
     if part12:
         over = "" if part12 <= 450 else " (**over**)"
-        lines.append(f"| 01–07 together | {part12:.0f} | 450 s{over} |")
+        lines.append(f"| 01–07 together | {part12:.0f} | 450 s{over} | |")
     lines.append(TIMINGS_END)
     return "\n".join(lines)
 
@@ -82,11 +122,12 @@ def timings_stamp(text):
 
 
 def read_rows(text):
+    """TIMINGS.md's rows: ``{notebook: (seconds, peak GB or "–")}``."""
     rows = {}
     for line in text.splitlines():
         if line.startswith("| `"):
-            name, secs = (c.strip() for c in line.strip("|").split("|")[:2])
-            rows[name.strip("`")] = secs
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            rows[cells[0].strip("`")] = (cells[1], cells[2] if len(cells) > 2 else "–")
     return rows
 
 
@@ -96,21 +137,23 @@ def main(argv):
     rows = read_rows(timings_file.read_text()) if timings_file.exists() else {}
     failed = []
     for path in paths:
-        seconds = execute(path)
+        seconds, gigabytes = execute(path)
         if seconds is None:
             failed.append(path.name)
             continue
-        rows[path.name] = f"{seconds:.0f}"
-        print(f"{seconds:6.1f} s  {path.relative_to(ROOT)}", flush=True)
+        rows[path.name] = f"{seconds:.0f}", f"{gigabytes:.2f}"
+        print(f"{seconds:6.1f} s  {gigabytes:5.2f} GB  {path.relative_to(ROOT)}", flush=True)
     lines = [
         "# Notebook wall times",
         "",
         f"Measured by `python tools/execute_notebooks.py` on {platform.machine()}, "
         f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}, one notebook at a time.",
+        "Peak memory: the kernel's largest resident set, sampled every 0.2 s (limit"
+        f" {MEMORY_LIMIT_GB:g} GB, a free Binder session's); – where not measured yet.",
         "",
-        "| notebook | seconds |",
-        "|---|---|",
-        *(f"| `{name}` | {secs} |" for name, secs in sorted(rows.items())),
+        "| notebook | seconds | peak memory (GB) |",
+        "|---|---|---|",
+        *(f"| `{name}` | {secs} | {gb} |" for name, (secs, gb) in sorted(rows.items())),
     ]
     text = "\n".join(lines) + "\n"
     timings_file.write_text(text)
@@ -119,6 +162,13 @@ def main(argv):
 
     block = timings_block(rows, timings_stamp(text))
     write_or_check(replace_block(README.read_text(), TIMINGS_START, TIMINGS_END, block), False)
+    too_big = [
+        f"{name} ({gb} GB)"
+        for name, (_, gb) in sorted(rows.items())
+        if gb != "–" and float(gb) > MEMORY_LIMIT_GB
+    ]
+    if too_big:
+        failed.append(f"over {MEMORY_LIMIT_GB:g} GB of memory: {', '.join(too_big)}")
     if failed:
         sys.exit(f"failed: {', '.join(failed)}")
 
