@@ -49,6 +49,6 @@ def test_the_memory_probe_sees_a_child_that_holds_300_mb():
     hold = (
         "import time; b = bytearray(300_000_000); b[::4096] = b'x' * len(b[::4096]); time.sleep(2)"
     )
-    with tool.PeakMemory(interval=0.05) as memory:
+    with tool.peak_memory(interval=0.05) as memory:
         subprocess.run([sys.executable, "-c", hold], check=True)
-    assert 0.3 < memory.gigabytes < 1.0, memory.gigabytes
+    assert 0.3 < tool.gigabytes(memory.peak_mib) < 1.0, memory.peak_mib

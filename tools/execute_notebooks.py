@@ -13,7 +13,6 @@ nothing else is training.
 import os
 import platform
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -29,37 +28,28 @@ os.environ.pop("MPLBACKEND", None)  # keep inline figures
 MEMORY_LIMIT_GB = 2.0  # Binder's limit (issue 18)
 
 
-class PeakMemory:
-    """The peak resident memory of this process's children (the kernel and what it starts),
-    sampled every ``interval`` seconds on a background thread while the ``with`` block runs."""
+def children_mib():
+    """The resident memory of this process's children (the kernel and what it starts), in MiB."""
+    total = 0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            total += child.memory_info().rss
+        except psutil.Error:  # a process that ended between listing and reading
+            pass
+    return total / 2**20
 
-    def __init__(self, interval=0.2):
-        self.interval, self.peak, self._stop = interval, 0, threading.Event()
 
-    def _sample(self):
-        me = psutil.Process()
-        while not self._stop.is_set():
-            total = 0
-            for child in me.children(recursive=True):
-                try:
-                    total += child.memory_info().rss
-                except psutil.Error:  # a process that ended between listing and reading
-                    pass
-            self.peak = max(self.peak, total)
-            self._stop.wait(self.interval)
+def peak_memory(interval=0.2):
+    """A ``with`` block sampling the kernel's memory (gankit's benchmark probe, pointed at the
+    children); ``.peak_mib`` afterwards. Imported here, after the TensorFlow settings above:
+    gankit.bench imports Keras."""
+    from gankit.bench.hardware import PeakRSS
 
-    def __enter__(self):
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
+    return PeakRSS(interval, measure=children_mib)
 
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
 
-    @property
-    def gigabytes(self):
-        return self.peak / 1e9
+def gigabytes(mib):
+    return mib * 2**20 / 1e9
 
 
 def execute(path):
@@ -69,7 +59,7 @@ def execute(path):
         nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     )
     try:
-        with PeakMemory() as memory:
+        with peak_memory() as memory:
             client.execute()
     except CellExecutionError as exc:
         nbformat.write(nb, path)  # keep the outputs so far, to see what failed
@@ -77,7 +67,7 @@ def execute(path):
         return None, None
     seconds = time.perf_counter() - start
     nbformat.write(nb, path)
-    return seconds, memory.gigabytes
+    return seconds, gigabytes(memory.peak_mib)
 
 
 TIMINGS_START, TIMINGS_END = "<!-- timings:start -->", "<!-- timings:end -->"

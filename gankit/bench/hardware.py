@@ -114,22 +114,23 @@ def _rss_mib():
 class PeakRSS:
     """A ``with`` block that samples this process's resident memory (``VmRSS``) every
     ``interval`` seconds in a thread: ``start_mib`` and ``peak_mib`` afterwards (``None`` where
-    /proc is missing)."""
+    /proc is missing). ``measure`` replaces what is sampled (a function returning MiB or
+    ``None``): ``tools/execute_notebooks.py`` samples a notebook's kernel with it."""
 
-    def __init__(self, interval=0.05):
-        self.interval = interval
+    def __init__(self, interval=0.05, measure=_rss_mib):
+        self.interval, self.measure = interval, measure
         self.start_mib = self.peak_mib = None
         self._stop = threading.Event()
 
     def _sample(self):
         while not self._stop.is_set():
-            now = _rss_mib()
+            now = self.measure()
             if now is not None:
                 self.peak_mib = max(self.peak_mib or 0.0, now)
             self._stop.wait(self.interval)
 
     def __enter__(self):
-        self.start_mib = self.peak_mib = _rss_mib()
+        self.start_mib = self.peak_mib = self.measure()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
         return self
@@ -137,7 +138,7 @@ class PeakRSS:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
-        now = _rss_mib()
+        now = self.measure()
         if now is not None:
             self.peak_mib = max(self.peak_mib or 0.0, now)
         return False
