@@ -1,6 +1,6 @@
 """Exercise checks of part 4, applications (notebooks 11-17): so far notebook 11's projection
-discriminator and spherical interpolation, notebook 12's pix2pix loss and PSNR, and notebook 13's cycle loss and
-output diversity.
+discriminator and spherical interpolation, notebook 12's pix2pix loss and PSNR, notebook 13's
+cycle loss and output diversity, and notebook 15's AUROC and f-AnoGAN score.
 
 Every public ``check_*`` function here is exported by :mod:`gankit.checks` (see ``__all__`` at the
 end), so notebooks call ``checks.check_x(...)`` as in the earlier parts.
@@ -415,6 +415,127 @@ def check_output_diversity(fn):
         elif what.startswith("two") and np.isclose(got, 4.0, atol=1e-5):
             mistake = "that is the squared difference: use the absolute difference (L1)"
         v.fail(what, expected, got, mistake)
+    v.done()
+
+
+# --------------------------------------------------------------------------- 15 anomaly detection
+def check_auroc(fn):
+    """Check ``fn(normal_scores, anomaly_scores) -> float``: the area under the ROC curve, i.e. the
+    probability that a random anomaly scores higher than a random normal example, ties counting
+    one half (the Mann-Whitney statistic divided by the number of pairs)."""
+    from sklearn.metrics import roc_auc_score
+
+    from gankit.checks._common import _call, _scalar
+
+    v = _Verdict("auroc")
+    rng = np.random.default_rng(15)
+    cases = [
+        ("by hand: normal [1, 2, 3], anomalies [2.5, 4]", [1.0, 2.0, 3.0], [2.5, 4.0]),
+        ("with ties: normal [1, 2, 2, 5], anomalies [2, 3]", [1.0, 2.0, 2.0, 5.0], [2.0, 3.0]),
+        ("every anomaly above every normal example", [0.1, 0.2, 0.3], [1.0, 2.0]),
+        ("every anomaly below every normal example", [1.0, 2.0], [0.1, 0.2, 0.3]),
+        (
+            "300 normal and 200 anomaly scores, overlapping, rounded (many ties)",
+            np.round(rng.normal(0, 1, 300), 1),
+            np.round(rng.normal(0.8, 1, 200), 1),
+        ),
+    ]
+    for what, normal, anomaly in cases:
+        normal, anomaly = np.asarray(normal), np.asarray(anomaly)
+        labels = np.r_[np.zeros(len(normal)), np.ones(len(anomaly))]
+        expected = float(roc_auc_score(labels, np.r_[normal, anomaly]))
+        got = _scalar(v, _call(v, fn, normal, anomaly, what=what), what, "an AUROC is in [0, 1]")
+        if np.isclose(got, expected, atol=1e-6):
+            v.ok()
+            continue
+        greater = (anomaly[:, None] > normal[None, :]).mean()
+        ties = (anomaly[:, None] == normal[None, :]).mean()
+        mistake = None
+        if np.isclose(got, 1 - expected, atol=1e-6):
+            mistake = (
+                "the anomalies should score higher: count pairs where the anomaly's score is above"
+            )
+        elif np.isclose(got, greater, atol=1e-6):
+            mistake = "a tie (equal scores) counts one half, not zero"
+        elif np.isclose(got, greater + ties, atol=1e-6):
+            mistake = "a tie (equal scores) counts one half, not one"
+        elif not 0 <= got <= 1:
+            mistake = "divide by the number of (normal, anomaly) pairs: len(normal) * len(anomaly)"
+        v.fail(what, round(expected, 6), got, mistake)
+    v.done()
+
+
+def check_izi_f_score(fn):
+    """Check ``fn(images, reconstructions, image_features, reconstruction_features, kappa)``
+    -> ``(n,)``: f-AnoGAN's score of each of ``n`` images, the mean squared pixel difference
+    between an image and its reconstruction plus ``kappa`` times the mean squared difference of
+    their features (each mean over that image's pixels or features)."""
+    from gankit.checks._common import _call_array
+
+    v = _Verdict("izi_f_score")
+    rng = np.random.default_rng(16)
+    images = np.tanh(rng.standard_normal((4, 6, 6, 1)))
+    rebuilt = np.tanh(images + 0.3 * rng.standard_normal(images.shape))
+    f_img, f_reb = rng.standard_normal((4, 10)), rng.standard_normal((4, 10))
+    one = np.zeros((1, 2, 2, 1))
+    cases = [
+        (
+            "by hand: one 2x2 image of zeros rebuilt as [[1, 0], [0, 0]], features [0, 0] and"
+            " [2, 0], kappa 1",
+            (
+                one,
+                np.array([[[[1.0], [0.0]], [[0.0], [0.0]]]]),
+                np.zeros((1, 2)),
+                [[2.0, 0.0]],
+                1.0,
+            ),
+            np.array([0.25 + 2.0]),
+        ),
+        (
+            "four random 6x6 images, 10 features each, kappa 0.5",
+            (images, rebuilt, f_img, f_reb, 0.5),
+            None,
+        ),
+        ("the same with kappa 0 (pixels only)", (images, rebuilt, f_img, f_reb, 0.0), None),
+    ]
+    for what, args, expected in cases:
+        x, r, fx, fr, kappa = (np.asarray(a, dtype="float64") for a in args)
+        pixel = ((x - r) ** 2).reshape(len(x), -1).mean(axis=1)
+        feature = ((fx - fr) ** 2).reshape(len(x), -1).mean(axis=1)
+        if expected is None:
+            expected = pixel + kappa * feature
+        got = _call_array(v, fn, *args, what=what)
+        if got.shape != expected.shape:
+            v.fail(
+                f"returned shape {got.shape} on {what}",
+                f"one score per image, shape {expected.shape}",
+                got.shape,
+                "average over each image's pixels (and features), not over the batch: keep axis 0",
+            )
+        if np.allclose(got, expected, atol=1e-6):
+            v.ok()
+            continue
+        mistake = None
+        if np.allclose(got, feature + kappa * pixel, atol=1e-6):
+            mistake = "kappa weighs the feature term, not the pixel term"
+        elif np.allclose(got, pixel, atol=1e-6) and kappa:
+            mistake = "the feature term is missing"
+        elif np.allclose(
+            got,
+            np.abs(x - r).reshape(len(x), -1).mean(1)
+            + kappa * np.abs(fx - fr).reshape(len(x), -1).mean(1),
+            atol=1e-6,
+        ):
+            mistake = "the differences are squared, not absolute"
+        elif np.allclose(
+            got,
+            ((x - r) ** 2).reshape(len(x), -1).sum(1) + kappa * ((fx - fr) ** 2).sum(1),
+            atol=1e-6,
+        ):
+            mistake = "take the mean over pixels and features, not the sum"
+        elif np.allclose(got, np.sqrt(pixel) + kappa * np.sqrt(feature), atol=1e-6):
+            mistake = "mean squared differences, without a square root"
+        v.fail(what, np.round(expected, 6), np.round(got, 6), mistake)
     v.done()
 
 
