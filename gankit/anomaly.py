@@ -147,17 +147,18 @@ def image_encoder(image_shape, latent_dim, base_filters=32, name="encoder"):
 class EncoderTrainer(keras.Model):
     """f-AnoGAN's izi_f training as a ``keras.Model``: ``fit`` it on the normal images.
 
-    Only the encoder learns; the trained generator and D's feature model are frozen. The loss is
-    the per-batch mean of ``||x - G(E(x))||^2`` plus ``kappa`` times that of the features (both
-    averaged over pixels or features), tracked as ``loss``, ``residual`` and ``feature_residual``.
+    Only the encoder learns: gradients go to ``self.encoder.trainable_weights`` alone. The trained
+    generator and D's feature model are used as they are; they are *not* marked untrainable, since
+    D's feature model shares its layers with the discriminator and that would freeze the GAN's D
+    too. The loss is the batch mean of ``||x - G(E(x))||^2`` over pixels plus ``kappa`` times the
+    batch mean of the squared feature difference, tracked as ``loss``, ``residual`` and
+    ``feature_residual`` (notebook 15's exercise 15.2 writes this ``train_step``).
     """
 
     def __init__(self, encoder, generator, feature_model, kappa=1.0, **kwargs):
         super().__init__(**kwargs)
-        self.encoder, self.generator, self.feature_model = encoder, generator, feature_model
         self.kappa = _kappa(kappa)
-        self.generator.trainable = False
-        self.feature_model.trainable = False
+        self.encoder, self.generator, self.feature_model = encoder, generator, feature_model
         self.trackers = {
             name: keras.metrics.Mean(name=name) for name in ("loss", "residual", "feature_residual")
         }
@@ -171,7 +172,15 @@ class EncoderTrainer(keras.Model):
         return super().fit(*args, shuffle=shuffle, **kwargs)
 
     def call(self, images, training=False):
+        """``G(E(x))``: the reconstruction (G in inference mode: it is not being trained)."""
         return self.generator(self.encoder(images, training=training), training=False)
+
+    def report(self, **values):
+        """Update the trackers named by the keywords and return every tracker's result, the dict
+        ``train_step`` returns to ``fit``."""
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
 
     def train_step(self, images):
         with tf.GradientTape() as tape:
@@ -183,13 +192,7 @@ class EncoderTrainer(keras.Model):
             loss = residual + self.kappa * feature_residual
         weights = self.encoder.trainable_weights
         self.optimizer.apply(tape.gradient(loss, weights), weights)
-        for name, value in (
-            ("loss", loss),
-            ("residual", residual),
-            ("feature_residual", feature_residual),
-        ):
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return self.report(loss=loss, residual=residual, feature_residual=feature_residual)
 
 
 # --------------------------------------------------------------------------- the verdict

@@ -3,9 +3,10 @@ with the intended message, on the answers a learner is likely to write by mistak
 
 import numpy as np
 import pytest
+import tensorflow as tf
 from scipy.stats import mannwhitneyu
 
-from gankit import checks
+from gankit import anomaly, checks
 
 
 def auroc(normal, anomaly):
@@ -54,50 +55,83 @@ def test_auroc_names_the_mistake(fn, message):
         checks.check_auroc(fn)
 
 
-def izi_f(images, rebuilt, f_images, f_rebuilt, kappa):
-    n = len(images)
-    pixel = np.mean((np.reshape(images, (n, -1)) - np.reshape(rebuilt, (n, -1))) ** 2, axis=1)
-    feature = np.mean((np.reshape(f_images, (n, -1)) - np.reshape(f_rebuilt, (n, -1))) ** 2, axis=1)
-    return pixel + kappa * feature
+class Reference(anomaly.EncoderTrainer):
+    """The solution's train_step, as the library writes it."""
 
 
-def test_izi_f_score_passes_the_reference(capsys):
-    checks.check_izi_f_score(izi_f)
-    assert capsys.readouterr().out == "✓ izi_f_score: all 3 checks passed\n"
+def _step(loss_of, weights_of=lambda self: self.encoder.trainable_weights, report=True):
+    """A trainer class whose train_step uses ``loss_of(self, x, rebuilt) -> (loss, pixel,
+    feature)`` and applies its gradients to ``weights_of(self)``."""
+
+    class Trainer(anomaly.EncoderTrainer):
+        def train_step(self, images):
+            with tf.GradientTape() as tape:
+                rebuilt = self(images, training=True)
+                loss, pixel, feature = loss_of(self, images, rebuilt)
+            weights = weights_of(self)
+            self.optimizer.apply(tape.gradient(loss, weights), weights)
+            if not report:
+                return loss
+            return self.report(loss=loss, residual=pixel, feature_residual=feature)
+
+    return Trainer
 
 
-def _flat(a, n):
-    return np.reshape(np.asarray(a, dtype="float64"), (n, -1))
+def _terms(self, x, rebuilt):
+    pixel = tf.reduce_mean(tf.square(x - rebuilt))
+    feature = tf.reduce_mean(tf.square(self.feature_model(x) - self.feature_model(rebuilt)))
+    return pixel, feature
+
+
+def _right(self, x, rebuilt):
+    pixel, feature = _terms(self, x, rebuilt)
+    return pixel + self.kappa * feature, pixel, feature
+
+
+def test_encoder_step_passes_the_library_and_a_written_out_answer(capsys):
+    checks.check_encoder_step(Reference)
+    checks.check_encoder_step(_step(_right))
+    assert capsys.readouterr().out == "✓ encoder_step: all 5 checks passed\n" * 2
+
+
+def _no_kappa(self, x, rebuilt):
+    pixel, feature = _terms(self, x, rebuilt)
+    return pixel + feature, pixel, feature
+
+
+def _kappa_on_pixels(self, x, rebuilt):
+    pixel, feature = _terms(self, x, rebuilt)
+    return self.kappa * pixel + feature, pixel, feature
+
+
+def _pixels_only(self, x, rebuilt):
+    pixel, feature = _terms(self, x, rebuilt)
+    return pixel, pixel, feature
+
+
+def _summed(self, x, rebuilt):
+    pixel = tf.reduce_sum(tf.square(x - rebuilt))
+    feature = tf.reduce_mean(tf.square(self.feature_model(x) - self.feature_model(rebuilt)))
+    return pixel + self.kappa * feature, pixel, feature
+
+
+def _outside_the_tape(self, x, rebuilt):
+    pixel, feature = _terms(self, x, self.generator(self.encoder(x)).numpy())
+    return tf.constant(1.0) * 0 + pixel + self.kappa * feature, pixel, feature
 
 
 @pytest.mark.parametrize(
-    ("fn", "message"),
+    ("trainer", "message"),
     [
-        (lambda x, r, fx, fr, k: float(np.mean(izi_f(x, r, fx, fr, k))), "one score per image"),
-        (lambda x, r, fx, fr, k: izi_f(fx, fr, x, r, k), "kappa weighs the feature term"),
-        (lambda x, r, fx, fr, k: izi_f(x, r, fx, fr, 0.0), "the feature term is missing"),
-        (
-            lambda x, r, fx, fr, k: (
-                np.abs(_flat(x, len(x)) - _flat(r, len(x))).mean(1)
-                + k * np.abs(_flat(fx, len(x)) - _flat(fr, len(x))).mean(1)
-            ),
-            "squared, not absolute",
-        ),
-        (
-            lambda x, r, fx, fr, k: (
-                ((_flat(x, len(x)) - _flat(r, len(x))) ** 2).sum(1)
-                + k * ((_flat(fx, len(x)) - _flat(fr, len(x))) ** 2).sum(1)
-            ),
-            "not the sum",
-        ),
-        (
-            lambda x, r, fx, fr, k: (
-                np.sqrt(izi_f(x, r, fx, fr, 0.0)) + k * np.sqrt(izi_f(fx, fr, fx, fr, 0.0))
-            ),
-            "without a square root",
-        ),
+        (_step(_no_kappa), "weighted by self.kappa"),
+        (_step(_kappa_on_pixels), "not the pixel term"),
+        (_step(_pixels_only), "leaves out the feature term"),
+        (_step(_summed), "not the sum"),
+        (_step(_right, weights_of=lambda self: self.trainable_weights), "only the encoder learns"),
+        (_step(_right, report=False), "self.report"),
+        (_step(_outside_the_tape), "did not move|No gradients|raised"),
     ],
 )
-def test_izi_f_score_names_the_mistake(fn, message):
+def test_encoder_step_names_the_mistake(trainer, message):
     with pytest.raises(AssertionError, match=message):
-        checks.check_izi_f_score(fn)
+        checks.check_encoder_step(trainer)

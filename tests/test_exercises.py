@@ -238,7 +238,7 @@ def gankit_cli(*args, cwd=ROOT):
 # what every answer cell may use, as the lessons' first cells import it
 EVERY_SETUP = (
     "import keras\nimport numpy as np\nimport tensorflow as tf\nfrom keras import layers, ops\n\n"
-    "from gankit import checks, gans"
+    "from gankit import anomaly, checks, gans"
 )
 
 

@@ -1,6 +1,6 @@
 """Exercise checks of part 4, applications (notebooks 11-17): so far notebook 11's projection
 discriminator and spherical interpolation, notebook 12's pix2pix loss and PSNR, notebook 13's
-cycle loss and output diversity, and notebook 15's AUROC and f-AnoGAN score.
+cycle loss and output diversity, and notebook 15's AUROC and f-AnoGAN encoder step.
 
 Every public ``check_*`` function here is exported by :mod:`gankit.checks` (see ``__all__`` at the
 end), so notebooks call ``checks.check_x(...)`` as in the earlier parts.
@@ -465,77 +465,130 @@ def check_auroc(fn):
     v.done()
 
 
-def check_izi_f_score(fn):
-    """Check ``fn(images, reconstructions, image_features, reconstruction_features, kappa)``
-    -> ``(n,)``: f-AnoGAN's score of each of ``n`` images, the mean squared pixel difference
-    between an image and its reconstruction plus ``kappa`` times the mean squared difference of
-    their features (each mean over that image's pixels or features)."""
-    from gankit.checks._common import _call_array
+def _encoder_stubs():
+    """Tiny linear E (4 pixels -> 2), G (2 -> 4 pixels) and feature model (4 pixels -> 3) with
+    hand-set weights, for 2x2 one-channel images."""
+    import keras
 
-    v = _Verdict("izi_f_score")
-    rng = np.random.default_rng(16)
-    images = np.tanh(rng.standard_normal((4, 6, 6, 1)))
-    rebuilt = np.tanh(images + 0.3 * rng.standard_normal(images.shape))
-    f_img, f_reb = rng.standard_normal((4, 10)), rng.standard_normal((4, 10))
-    one = np.zeros((1, 2, 2, 1))
-    cases = [
-        (
-            "by hand: one 2x2 image of zeros rebuilt as [[1, 0], [0, 0]], features [0, 0] and"
-            " [2, 0], kappa 1",
-            (
-                one,
-                np.array([[[[1.0], [0.0]], [[0.0], [0.0]]]]),
-                np.zeros((1, 2)),
-                [[2.0, 0.0]],
-                1.0,
-            ),
-            np.array([0.25 + 2.0]),
-        ),
-        (
-            "four random 6x6 images, 10 features each, kappa 0.5",
-            (images, rebuilt, f_img, f_reb, 0.5),
-            None,
-        ),
-        ("the same with kappa 0 (pixels only)", (images, rebuilt, f_img, f_reb, 0.0), None),
+    def dense(inputs, units, kernel, reshape=None):
+        x = keras.Input(inputs)
+        h = keras.layers.Flatten()(x) if len(inputs) > 1 else x
+        layer = keras.layers.Dense(units)
+        out = layer(h)
+        if reshape:
+            out = keras.layers.Reshape(reshape)(out)
+        model = keras.Model(x, out)
+        layer.set_weights([np.asarray(kernel, "float32"), np.zeros(units, "float32")])
+        return model
+
+    encoder = dense((2, 2, 1), 2, [[0.5, 0.0], [0.0, 0.5], [0.2, -0.1], [-0.3, 0.4]])
+    generator = dense((2,), 4, [[1.0, 0.5, 0.0, -0.5], [0.0, 1.0, 0.5, 0.2]], reshape=(2, 2, 1))
+    features = dense((2, 2, 1), 3, np.arange(12).reshape(4, 3) / 10 - 0.5)
+    return encoder, generator, features
+
+
+def check_encoder_step(trainer_class):
+    """Check a ``gankit.anomaly.EncoderTrainer`` subclass whose ``train_step(self, images)`` the
+    learner wrote: f-AnoGAN's izi_f loss, the batch mean of the squared pixel difference between
+    ``x`` and ``G(E(x))`` plus ``self.kappa`` times the batch mean of the squared difference of
+    their features (``self.feature_model``), one update of the encoder's weights only, and the
+    trackers' results returned (``self.report(loss=..., residual=..., feature_residual=...)``)."""
+    import keras
+    import tensorflow as tf
+
+    from gankit.checks._common import _call
+
+    v = _Verdict("encoder_step")
+    lr, kappa = 0.1, 0.5
+    encoder, generator, features = _encoder_stubs()
+    images = np.array([[[1.0, 0.0], [0.0, -1.0]], [[0.5, 0.5], [0.0, 0.0]]], "float32")[..., None]
+    x = tf.constant(images)
+    with tf.GradientTape() as tape:
+        rebuilt = generator(encoder(x))
+        pixel = tf.reduce_mean(tf.square(x - rebuilt))
+        feature = tf.reduce_mean(tf.square(features(x) - features(rebuilt)))
+        loss = pixel + kappa * feature
+    grads = tape.gradient(loss, encoder.trainable_weights)
+    expected_e = [
+        w.numpy() - lr * g.numpy() for w, g in zip(encoder.trainable_weights, grads, strict=True)
     ]
-    for what, args, expected in cases:
-        x, r, fx, fr, kappa = (np.asarray(a, dtype="float64") for a in args)
-        pixel = ((x - r) ** 2).reshape(len(x), -1).mean(axis=1)
-        feature = ((fx - fr) ** 2).reshape(len(x), -1).mean(axis=1)
-        if expected is None:
-            expected = pixel + kappa * feature
-        got = _call_array(v, fn, *args, what=what)
-        if got.shape != expected.shape:
-            v.fail(
-                f"returned shape {got.shape} on {what}",
-                f"one score per image, shape {expected.shape}",
-                got.shape,
-                "average over each image's pixels (and features), not over the batch: keep axis 0",
-            )
-        if np.allclose(got, expected, atol=1e-6):
-            v.ok()
-            continue
+    pixel, feature, loss = float(pixel), float(feature), float(loss)
+    frozen = [w.copy() for w in generator.get_weights() + features.get_weights()]
+    before = [w.copy() for w in encoder.get_weights()]
+
+    trainer = _call(
+        v, trainer_class, encoder, generator, features, kappa, what="building the trainer"
+    )
+    trainer.compile(optimizer=keras.optimizers.SGD(lr))
+    what = "one step on two 2x2 images with linear stub networks, kappa 0.5"
+    out = _call(v, trainer.train_step, x, what=what)
+    if not isinstance(out, dict) or not {"loss", "residual", "feature_residual"} <= set(out):
+        v.fail(
+            f"what train_step returned ({what})",
+            "the dict of tracker results: loss, residual, feature_residual",
+            repr(out)[:80],
+            "end with return self.report(loss=..., residual=..., feature_residual=...)",
+        )
+    got = {
+        k: float(keras.ops.convert_to_numpy(out[k]))
+        for k in ("loss", "residual", "feature_residual")
+    }
+    if not np.isclose(got["residual"], pixel, atol=1e-5):
+        mistake = "the residual is the mean over the batch and pixels of (x - G(E(x)))**2"
+        if np.isclose(got["residual"], pixel * images[0].size, atol=1e-4):
+            mistake = "take the mean over pixels, not the sum"
+        elif np.isclose(got["residual"], pixel * len(images) * images[0].size, atol=1e-4):
+            mistake = "take the mean, not the sum"
+        v.fail("the residual reported", round(pixel, 6), got["residual"], mistake)
+    v.ok()
+    if not np.isclose(got["feature_residual"], feature, atol=1e-5):
+        v.fail(
+            "the feature residual reported",
+            round(feature, 6),
+            got["feature_residual"],
+            "compare self.feature_model(x) with self.feature_model(G(E(x))): squared, averaged",
+        )
+    v.ok()
+    if not np.isclose(got["loss"], loss, atol=1e-5):
         mistake = None
-        if np.allclose(got, feature + kappa * pixel, atol=1e-6):
-            mistake = "kappa weighs the feature term, not the pixel term"
-        elif np.allclose(got, pixel, atol=1e-6) and kappa:
-            mistake = "the feature term is missing"
-        elif np.allclose(
-            got,
-            np.abs(x - r).reshape(len(x), -1).mean(1)
-            + kappa * np.abs(fx - fr).reshape(len(x), -1).mean(1),
-            atol=1e-6,
-        ):
-            mistake = "the differences are squared, not absolute"
-        elif np.allclose(
-            got,
-            ((x - r) ** 2).reshape(len(x), -1).sum(1) + kappa * ((fx - fr) ** 2).sum(1),
-            atol=1e-6,
-        ):
-            mistake = "take the mean over pixels and features, not the sum"
-        elif np.allclose(got, np.sqrt(pixel) + kappa * np.sqrt(feature), atol=1e-6):
-            mistake = "mean squared differences, without a square root"
-        v.fail(what, np.round(expected, 6), np.round(got, 6), mistake)
+        if np.isclose(got["loss"], pixel + feature, atol=1e-5):
+            mistake = "the feature term is weighted by self.kappa"
+        elif np.isclose(got["loss"], kappa * pixel + feature, atol=1e-5):
+            mistake = "self.kappa weighs the feature term, not the pixel term"
+        elif np.isclose(got["loss"], pixel, atol=1e-5):
+            mistake = "the loss leaves out the feature term"
+        v.fail("the loss reported", round(loss, 6), got["loss"], mistake)
+    v.ok()
+    moved = [
+        not np.array_equal(a, b)
+        for a, b in zip(frozen, generator.get_weights() + features.get_weights(), strict=True)
+    ]
+    if any(moved):
+        v.fail(
+            "G's and the feature model's weights after the step",
+            "unchanged",
+            "changed",
+            "only the encoder learns: take the gradients with respect to"
+            " self.encoder.trainable_weights and apply them to those",
+        )
+    v.ok()
+    after = encoder.get_weights()
+    if all(np.array_equal(a, b) for a, b in zip(after, before, strict=True)):
+        v.fail(
+            "the encoder's kernel after one SGD step (lr 0.1)",
+            np.round(expected_e[0], 5),
+            np.round(after[0], 5),
+            "the encoder did not move: compute G(E(x)) inside the GradientTape and apply the"
+            " gradients with self.optimizer",
+        )
+    if not all(np.allclose(a, b, atol=1e-5) for a, b in zip(after, expected_e, strict=True)):
+        v.fail(
+            "the encoder's kernel after one SGD step (lr 0.1)",
+            np.round(expected_e[0], 5),
+            np.round(after[0], 5),
+            "the update does not follow the loss: differentiate the loss you report",
+        )
+    v.ok()
     v.done()
 
 
