@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 
-from gankit import checks, gans
+from gankit import anomaly, checks, gans
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("[0-9]*.ipynb"))
 CHECK_CALL = re.compile(r"\bchecks\.check_(\w+)\(")
@@ -46,7 +46,7 @@ def _exported():
 
 
 def test_the_package_exports_exactly_the_checks_the_notebooks_call():
-    assert len(SOLUTIONS) == 27, sorted(SOLUTIONS)
+    assert len(SOLUTIONS) == 29, sorted(SOLUTIONS)
     assert _exported() == sorted(f"check_{name}" for name in SOLUTIONS)
     assert sorted(checks.CHECKS) == sorted(SOLUTIONS)
     assert sorted(n for n in checks.__all__ if n.startswith("check_")) == _exported()
@@ -70,6 +70,7 @@ def _run_notebook_check(name, check=None):
     _, answers, check_cell, _ = SOLUTIONS[name]
     namespace = {"keras": keras, "layers": keras.layers, "np": np, "pd": pd, "tf": tf}
     namespace["gans"] = gans
+    namespace["anomaly"] = anomaly
     for source in answers:
         exec(source, namespace)
     namespace["checks"] = checks
@@ -114,10 +115,15 @@ def _returning(value):
             self.g_loss_fn(self.discriminator(fake, training=True))
             return value
 
+    class EncoderAnswer(anomaly.EncoderTrainer):  # for check_encoder_step
+        def train_step(self, images):
+            self(images, training=True)
+            return value
+
     def answer(*args):
         return value
 
-    return Answer, answer
+    return Answer, EncoderAnswer, answer
 
 
 @pytest.mark.parametrize("returned", [None, "a string"], ids=["no return", "a string"])
@@ -127,8 +133,9 @@ def test_an_answer_returning_the_wrong_kind_of_thing_gets_a_verdict(name, return
     # the check's verdict (what / expected / got), never a crash inside the check.
     check = getattr(checks, f"check_{name}")
     n_args = len(inspect.signature(check).parameters)
-    gan_class, answer = _returning(returned)
-    args = [gan_class] if name == "generator_step" else [answer] * n_args
+    gan_class, encoder_class, answer = _returning(returned)
+    classes = {"generator_step": gan_class, "encoder_step": encoder_class}
+    args = [classes[name]] if name in classes else [answer] * n_args
     with pytest.raises(AssertionError) as failure:
         check(*args)
     assert re.match(r"\w+: .+\n  expected: .+\n  got: ", str(failure.value)), str(failure.value)

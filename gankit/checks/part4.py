@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gankit.checks._common import _call_array, _Verdict
+from gankit.checks._common import _call_array, _keeps_random_state, _Verdict
 
 
 # --------------------------------------------------------------------------- 11 conditional GANs
@@ -487,6 +487,7 @@ def _encoder_stubs():
     return encoder, generator, features
 
 
+@_keeps_random_state
 def check_encoder_step(trainer_class):
     """Check a ``gankit.anomaly.EncoderTrainer`` subclass whose ``train_step(self, images)`` the
     learner wrote: f-AnoGAN's izi_f loss, the batch mean of the squared pixel difference between
