@@ -97,16 +97,12 @@ def mlp_discriminator(
     return keras.Model(x, _sn(layers.Dense(1, name="logit"), spectral_norm)(h), name=name)
 
 
-def table_generator(latent_dim, blocks, hidden=(128, 128), name="generator"):
-    """An MLP generator for a table encoded by :class:`gankit.data.TableEncoder`.
-
-    ``blocks`` is the encoder's ``blocks`` list of ``(column, kind, width)``: each numeric column
-    gets a linear output (z-scores are unbounded), each categorical column a softmax over its
-    categories, so that every generated row holds a valid distribution over each column's values
-    instead of free numbers that argmax-decoding would map to the most common category.
-    """
+def check_blocks(blocks, encoder="TableEncoder"):
+    """Check an encoder's ``blocks``, a non-empty list of ``(column, kind, width)`` with kind
+    ``"numeric"`` or ``"categorical"`` and a positive integer width; ``ValueError`` otherwise
+    (``encoder`` names the class whose ``blocks`` were expected)."""
     if isinstance(blocks, str) or not blocks:
-        raise ValueError("blocks: expected the (column, kind, width) list of a fitted TableEncoder")
+        raise ValueError(f"blocks: expected the (column, kind, width) list of a fitted {encoder}")
     for entry in blocks:
         if (
             not isinstance(entry, tuple | list)
@@ -119,6 +115,18 @@ def table_generator(latent_dim, blocks, hidden=(128, 128), name="generator"):
             raise ValueError(
                 f"blocks: expected (column, 'numeric'/'categorical', width), got {entry!r}"
             )
+    return blocks
+
+
+def table_generator(latent_dim, blocks, hidden=(128, 128), name="generator"):
+    """An MLP generator for a table encoded by :class:`gankit.data.TableEncoder`.
+
+    ``blocks`` is the encoder's ``blocks`` list of ``(column, kind, width)``: each numeric column
+    gets a linear output (z-scores are unbounded), each categorical column a softmax over its
+    categories, so that every generated row holds a valid distribution over each column's values
+    instead of free numbers that argmax-decoding would map to the most common category.
+    """
+    check_blocks(blocks, "TableEncoder")
     z = keras.Input((check_count(latent_dim, "latent_dim"),), name="z")
     h = z
     for width in _check_widths(hidden):

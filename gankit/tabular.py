@@ -431,19 +431,7 @@ def table_generator(latent_dim, blocks, hidden=(128, 128), name="generator"):
     one linear ``Dense`` to the encoded width, then :class:`BlockSoftmax` (linear numbers, a
     softmax per category, mode and present/missing block). ``ValueError`` for empty or malformed
     ``blocks``."""
-    if isinstance(blocks, str) or not blocks:
-        raise ValueError("blocks: expected the (name, kind, width) list of a fitted TabularEncoder")
-    for entry in blocks:
-        if (
-            not isinstance(entry, tuple | list)
-            or len(entry) != 3
-            or entry[1] not in ("numeric", "categorical")
-            or not isinstance(entry[2], int | np.integer)
-            or entry[2] < 1
-        ):
-            raise ValueError(
-                f"blocks: expected (name, 'numeric'/'categorical', width), got {entry!r}"
-            )
+    models.check_blocks(blocks, "TabularEncoder")
     z = keras.Input((check_count(latent_dim, "latent_dim"),), name="z")
     h = z
     for width in models._check_widths(hidden):
