@@ -266,6 +266,31 @@ def predict_in_batches(model, x, batch_size=256):
     return np.concatenate(parts)
 
 
+def restart(model, fresh):
+    """Put the compiled ``model`` back at the start of a new run without compiling it again: its
+    weights become those of ``fresh`` (a newly built network of the same architecture, e.g. built
+    after ``keras.utils.set_random_seed(seed)``) and its optimizer's step count and moments go
+    back to zero (the learning rate stays). Returns ``model``.
+
+    The compiled training function (and its XLA program, if any) is kept, so a lesson that trains
+    the same classifier on many data sets or seeds pays Keras' tracing once, not once per run;
+    :meth:`gankit.gans.GAN.restart` does the same for a GAN. ``ValueError`` for a ``fresh``
+    network with other weights, or a model that was never compiled."""
+    shapes = [tuple(w.shape) for w in fresh.weights]
+    if shapes != [tuple(w.shape) for w in model.weights]:
+        raise ValueError(
+            f"fresh: expected a network of the model's architecture ({len(model.weights)} weights),"
+            f" got one with other weights ({len(shapes)})"
+        )
+    if getattr(model, "optimizer", None) is None:
+        raise ValueError("model: restart() needs a compiled model (call model.compile first)")
+    model.set_weights(fresh.get_weights())
+    for variable in model.optimizer.variables:
+        if variable.name != "learning_rate":  # the step count and the moments
+            variable.assign(np.zeros(variable.shape, variable.dtype))
+    return model
+
+
 def latent_dim(generator, what="generator"):
     """The size of the latent vector ``generator`` takes: its input must be ``(batch, latent_dim)``.
 

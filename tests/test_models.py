@@ -43,3 +43,39 @@ def test_dcgan_discriminator_downsamples_to_four_pixels(side, sides):
     convs = [layer for layer in d.layers if layer.__class__.__name__ == "Conv2D"]
     assert [c.output.shape[1] for c in convs] == sides
     assert [c.filters for c in convs] == [8 * 2**i for i in range(len(sides))]
+
+
+def test_restart_trains_a_compiled_model_exactly_as_a_new_one():
+    """models.restart: a compiled classifier put back at a fresh start trains to the same weights
+    as a newly built and compiled one, without tracing its training function again."""
+    import keras
+
+    from gankit import models
+
+    def build(seed):
+        keras.utils.set_random_seed(seed)
+        model = keras.Sequential(
+            [keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(2)]
+        )
+        model.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy")
+        return model
+
+    x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("int64")
+    reused = build(0)
+    reused.fit(x, y, epochs=2, batch_size=16, verbose=0, shuffle=False)
+    function = reused.train_function
+    models.restart(reused, build(1))
+    reused.fit(x, y, epochs=2, batch_size=16, verbose=0, shuffle=False)
+    new = build(1)
+    new.fit(x, y, epochs=2, batch_size=16, verbose=0, shuffle=False)
+    assert reused.train_function is function
+    for a, b in zip(reused.get_weights(), new.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    with pytest.raises(ValueError, match="fresh: expected a network of the model's architecture"):
+        models.restart(reused, keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]))
+    with pytest.raises(ValueError, match="needs a compiled model"):
+        models.restart(
+            keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]),
+            keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]),
+        )
