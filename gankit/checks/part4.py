@@ -1,6 +1,6 @@
-"""Exercise checks of part 4, applications (notebooks 11-17): so far notebook 11's projection
+"""Exercise checks of part 4a, applications to images (notebooks 11-13): notebook 11's projection
 discriminator and spherical interpolation, notebook 12's pix2pix loss and PSNR, notebook 13's
-cycle loss and output diversity, and notebook 15's AUROC and f-AnoGAN encoder step.
+cycle loss and output diversity. Part 4b (notebooks 14-17) is :mod:`gankit.checks.part4b`.
 
 Every public ``check_*`` function here is exported by :mod:`gankit.checks` (see ``__all__`` at the
 end), so notebooks call ``checks.check_x(...)`` as in the earlier parts.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gankit.checks._common import _call_array, _keeps_random_state, _Verdict
+from gankit.checks._common import _call_array, _Verdict
 
 
 # --------------------------------------------------------------------------- 11 conditional GANs
@@ -415,181 +415,6 @@ def check_output_diversity(fn):
         elif what.startswith("two") and np.isclose(got, 4.0, atol=1e-5):
             mistake = "that is the squared difference: use the absolute difference (L1)"
         v.fail(what, expected, got, mistake)
-    v.done()
-
-
-# --------------------------------------------------------------------------- 15 anomaly detection
-def check_auroc(fn):
-    """Check ``fn(normal_scores, anomaly_scores) -> float``: the area under the ROC curve, i.e. the
-    probability that a random anomaly scores higher than a random normal example, ties counting
-    one half (the Mann-Whitney statistic divided by the number of pairs)."""
-    from sklearn.metrics import roc_auc_score
-
-    from gankit.checks._common import _call, _scalar
-
-    v = _Verdict("auroc")
-    rng = np.random.default_rng(15)
-    cases = [
-        ("by hand: normal [1, 2, 3], anomalies [2.5, 4]", [1.0, 2.0, 3.0], [2.5, 4.0]),
-        ("with ties: normal [1, 2, 2, 5], anomalies [2, 3]", [1.0, 2.0, 2.0, 5.0], [2.0, 3.0]),
-        ("every anomaly above every normal example", [0.1, 0.2, 0.3], [1.0, 2.0]),
-        ("every anomaly below every normal example", [1.0, 2.0], [0.1, 0.2, 0.3]),
-        (
-            "300 normal and 200 anomaly scores, overlapping, rounded (many ties)",
-            np.round(rng.normal(0, 1, 300), 1),
-            np.round(rng.normal(0.8, 1, 200), 1),
-        ),
-    ]
-    for what, normal, anomaly in cases:
-        normal, anomaly = np.asarray(normal), np.asarray(anomaly)
-        labels = np.r_[np.zeros(len(normal)), np.ones(len(anomaly))]
-        expected = float(roc_auc_score(labels, np.r_[normal, anomaly]))
-        got = _scalar(v, _call(v, fn, normal, anomaly, what=what), what, "an AUROC is in [0, 1]")
-        if np.isclose(got, expected, atol=1e-6):
-            v.ok()
-            continue
-        greater = (anomaly[:, None] > normal[None, :]).mean()
-        ties = (anomaly[:, None] == normal[None, :]).mean()
-        mistake = None
-        if np.isclose(got, 1 - expected, atol=1e-6):
-            mistake = (
-                "the anomalies should score higher: count pairs where the anomaly's score is above"
-            )
-        elif np.isclose(got, greater, atol=1e-6):
-            mistake = "a tie (equal scores) counts one half, not zero"
-        elif np.isclose(got, greater + ties, atol=1e-6):
-            mistake = "a tie (equal scores) counts one half, not one"
-        elif not 0 <= got <= 1:
-            mistake = "divide by the number of (normal, anomaly) pairs: len(normal) * len(anomaly)"
-        v.fail(what, round(expected, 6), got, mistake)
-    v.done()
-
-
-def _encoder_stubs():
-    """Tiny linear E (4 pixels -> 2), G (2 -> 4 pixels) and feature model (4 pixels -> 3) with
-    hand-set weights, for 2x2 one-channel images."""
-    import keras
-
-    def dense(inputs, units, kernel, reshape=None):
-        x = keras.Input(inputs)
-        h = keras.layers.Flatten()(x) if len(inputs) > 1 else x
-        layer = keras.layers.Dense(units)
-        out = layer(h)
-        if reshape:
-            out = keras.layers.Reshape(reshape)(out)
-        model = keras.Model(x, out)
-        layer.set_weights([np.asarray(kernel, "float32"), np.zeros(units, "float32")])
-        return model
-
-    encoder = dense((2, 2, 1), 2, [[0.5, 0.0], [0.0, 0.5], [0.2, -0.1], [-0.3, 0.4]])
-    generator = dense((2,), 4, [[1.0, 0.5, 0.0, -0.5], [0.0, 1.0, 0.5, 0.2]], reshape=(2, 2, 1))
-    features = dense((2, 2, 1), 3, np.arange(12).reshape(4, 3) / 10 - 0.5)
-    return encoder, generator, features
-
-
-@_keeps_random_state
-def check_encoder_step(trainer_class):
-    """Check a ``gankit.anomaly.EncoderTrainer`` subclass whose ``train_step(self, images)`` the
-    learner wrote: f-AnoGAN's izi_f loss, the batch mean of the squared pixel difference between
-    ``x`` and ``G(E(x))`` plus ``self.kappa`` times the batch mean of the squared difference of
-    their features (``self.feature_model``), one update of the encoder's weights only, and the
-    trackers' results returned (``self.report(loss=..., residual=..., feature_residual=...)``)."""
-    import keras
-    import tensorflow as tf
-
-    from gankit.checks._common import _call
-
-    v = _Verdict("encoder_step")
-    lr, kappa = 0.1, 0.5
-    encoder, generator, features = _encoder_stubs()
-    images = np.array([[[1.0, 0.0], [0.0, -1.0]], [[0.5, 0.5], [0.0, 0.0]]], "float32")[..., None]
-    x = tf.constant(images)
-    with tf.GradientTape() as tape:
-        rebuilt = generator(encoder(x))
-        pixel = tf.reduce_mean(tf.square(x - rebuilt))
-        feature = tf.reduce_mean(tf.square(features(x) - features(rebuilt)))
-        loss = pixel + kappa * feature
-    grads = tape.gradient(loss, encoder.trainable_weights)
-    expected_e = [
-        w.numpy() - lr * g.numpy() for w, g in zip(encoder.trainable_weights, grads, strict=True)
-    ]
-    pixel, feature, loss = float(pixel), float(feature), float(loss)
-    frozen = [w.copy() for w in generator.get_weights() + features.get_weights()]
-    before = [w.copy() for w in encoder.get_weights()]
-
-    trainer = _call(
-        v, trainer_class, encoder, generator, features, kappa, what="building the trainer"
-    )
-    trainer.compile(optimizer=keras.optimizers.SGD(lr))
-    what = "one step on two 2x2 images with linear stub networks, kappa 0.5"
-    out = _call(v, trainer.train_step, x, what=what)
-    if not isinstance(out, dict) or not {"loss", "residual", "feature_residual"} <= set(out):
-        v.fail(
-            f"what train_step returned ({what})",
-            "the dict of tracker results: loss, residual, feature_residual",
-            repr(out)[:80],
-            "end with return self.report(loss=..., residual=..., feature_residual=...)",
-        )
-    got = {
-        k: float(keras.ops.convert_to_numpy(out[k]))
-        for k in ("loss", "residual", "feature_residual")
-    }
-    if not np.isclose(got["residual"], pixel, atol=1e-5):
-        mistake = "the residual is the mean over the batch and pixels of (x - G(E(x)))**2"
-        if np.isclose(got["residual"], pixel * images[0].size, atol=1e-4):
-            mistake = "take the mean over pixels, not the sum"
-        elif np.isclose(got["residual"], pixel * len(images) * images[0].size, atol=1e-4):
-            mistake = "take the mean, not the sum"
-        v.fail("the residual reported", round(pixel, 6), got["residual"], mistake)
-    v.ok()
-    if not np.isclose(got["feature_residual"], feature, atol=1e-5):
-        v.fail(
-            "the feature residual reported",
-            round(feature, 6),
-            got["feature_residual"],
-            "compare self.feature_model(x) with self.feature_model(G(E(x))): squared, averaged",
-        )
-    v.ok()
-    if not np.isclose(got["loss"], loss, atol=1e-5):
-        mistake = None
-        if np.isclose(got["loss"], pixel + feature, atol=1e-5):
-            mistake = "the feature term is weighted by self.kappa"
-        elif np.isclose(got["loss"], kappa * pixel + feature, atol=1e-5):
-            mistake = "self.kappa weighs the feature term, not the pixel term"
-        elif np.isclose(got["loss"], pixel, atol=1e-5):
-            mistake = "the loss leaves out the feature term"
-        v.fail("the loss reported", round(loss, 6), got["loss"], mistake)
-    v.ok()
-    moved = [
-        not np.array_equal(a, b)
-        for a, b in zip(frozen, generator.get_weights() + features.get_weights(), strict=True)
-    ]
-    if any(moved):
-        v.fail(
-            "G's and the feature model's weights after the step",
-            "unchanged",
-            "changed",
-            "only the encoder learns: take the gradients with respect to"
-            " self.encoder.trainable_weights and apply them to those",
-        )
-    v.ok()
-    after = encoder.get_weights()
-    if all(np.array_equal(a, b) for a, b in zip(after, before, strict=True)):
-        v.fail(
-            "the encoder's kernel after one SGD step (lr 0.1)",
-            np.round(expected_e[0], 5),
-            np.round(after[0], 5),
-            "the encoder did not move: compute G(E(x)) inside the GradientTape and apply the"
-            " gradients with self.optimizer",
-        )
-    if not all(np.allclose(a, b, atol=1e-5) for a, b in zip(after, expected_e, strict=True)):
-        v.fail(
-            "the encoder's kernel after one SGD step (lr 0.1)",
-            np.round(expected_e[0], 5),
-            np.round(after[0], 5),
-            "the update does not follow the loss: differentiate the loss you report",
-        )
-    v.ok()
     v.done()
 
 
