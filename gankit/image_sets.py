@@ -30,8 +30,9 @@ CARDS = {
         "licence": "LFW is distributed for research use; scikit-image ships this subset in its"
         " package data",
         "contents": "100 faces and 100 non-faces (background crops of the same photographs),"
-        " 25 x 25 grey, returned resized to 32 x 32 (bilinear, skimage.transform.resize) in"
-        " [-1, 1], with labels 1 (face) and 0 (non-face)",
+        " stored 25 x 25 grey; load_faces(size) returns them at size x size (32 by default,"
+        " bilinear, skimage.transform.resize; 25 keeps the stored pixels) in [-1, 1], with"
+        " labels 1 (face) and 0 (non-face)",
         "limits": "100 faces of mostly adult public figures, aligned and cropped by the LFW"
         " pipeline: far too few and too narrow a population to say anything about faces in"
         " general; nobody in it consented to a generative model",

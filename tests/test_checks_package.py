@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import tensorflow as tf
+from PIL import Image
 
-from gankit import anomaly, checks, gans
+from gankit import anomaly, checks, gans, provenance
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("[0-9]*.ipynb"))
 CHECK_CALL = re.compile(r"\bchecks\.check_(\w+)\(")
@@ -46,7 +47,7 @@ def _exported():
 
 
 def test_the_package_exports_exactly_the_checks_the_notebooks_call():
-    assert len(SOLUTIONS) == 29, sorted(SOLUTIONS)
+    assert len(SOLUTIONS) == 33, sorted(SOLUTIONS)
     assert _exported() == sorted(f"check_{name}" for name in SOLUTIONS)
     assert sorted(checks.CHECKS) == sorted(SOLUTIONS)
     assert sorted(n for n in checks.__all__ if n.startswith("check_")) == _exported()
@@ -71,6 +72,8 @@ def _run_notebook_check(name, check=None):
     namespace = {"keras": keras, "layers": keras.layers, "np": np, "pd": pd, "tf": tf}
     namespace["gans"] = gans
     namespace["anomaly"] = anomaly
+    namespace["provenance"] = provenance
+    namespace["Image"] = Image
     for source in answers:
         exec(source, namespace)
     namespace["checks"] = checks
