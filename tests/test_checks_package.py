@@ -47,7 +47,7 @@ def _exported():
 
 
 def test_the_package_exports_exactly_the_checks_the_notebooks_call():
-    assert len(SOLUTIONS) == 33, sorted(SOLUTIONS)
+    assert len(SOLUTIONS) == 35, sorted(SOLUTIONS)
     assert _exported() == sorted(f"check_{name}" for name in SOLUTIONS)
     assert sorted(checks.CHECKS) == sorted(SOLUTIONS)
     assert sorted(n for n in checks.__all__ if n.startswith("check_")) == _exported()

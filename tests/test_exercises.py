@@ -35,9 +35,9 @@ def student_path(solution):
 
 
 def test_there_are_solution_notebooks():
-    """Lessons 1 to 13 and 15 (14, 16 and 17 are being written), one solution notebook each, each
+    """Lessons 1 to 17, one solution notebook each, each
     with one to three exercises."""
-    assert [ex.notebook_number(p) for p in SOLUTIONS] == [*range(1, 16), 17]
+    assert [ex.notebook_number(p) for p in SOLUTIONS] == [*range(1, 18)]
     for path in SOLUTIONS:
         assert 1 <= len(ex.find_exercises(read(path), ex.notebook_number(path))) <= 3, path.name
 
