@@ -198,9 +198,15 @@ class GAN(TrainerBase):
         self.trackers["r1"].update_state(r1 * replicas.count())
         return 0.5 * self.r1_gamma * r1
 
+    def fakes(self, z):
+        """G's output for noise ``z`` in training mode, as D will judge it: the hook a trainer
+        overrides when its fakes need a step between G and D (``TokenGAN`` relaxes token logits
+        with the Gumbel-softmax). Called outside the tape in ``d_step``, inside it in ``g_step``."""
+        return self.generator(z, training=True)
+
     def d_step(self, real, z):
         """One discriminator update: push D(real) up and D(G(z)) down. Only D's weights move."""
-        fake = self.generator(z, training=True)
+        fake = self.fakes(z)
         real_in, fake_in = self.d_view(real), self.d_view(fake)
         with tf.GradientTape() as tape:
             real_logits = self.discriminator(real_in, training=True)
@@ -213,7 +219,7 @@ class GAN(TrainerBase):
     def g_step(self, z):
         """One generator update: make D call G(z) real. Gradients flow through D, only G moves."""
         with tf.GradientTape() as tape:
-            fake = self.d_view(self.generator(z, training=True))
+            fake = self.d_view(self.fakes(z))
             fake_logits = self.discriminator(fake, training=True)
             g_loss = self.g_loss_fn(fake_logits)
         grads = tape.gradient(g_loss, self.generator.trainable_weights)

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import layers, ops
 
 from gankit import models, replicas
@@ -204,27 +203,11 @@ class TokenGAN(GAN):
         tau = self.temperature_at(self.g_optimizer.iterations)
         return gumbel_softmax(logits, tau, seed=self.seed_generator, hard=self.hard)
 
-    def d_step(self, real, z):
-        """:meth:`GAN.d_step` with G's logits relaxed before D sees them."""
-        fake = self.relax(self.generator(z, training=True))
-        real_in, fake_in = self.d_view(real), self.d_view(fake)
-        with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real_in, training=True)
-            fake_logits = self.discriminator(fake_in, training=True)
-            d_loss = self.d_loss_fn(real_logits, fake_logits) + self.d_penalty(real_in, fake_in)
-        grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
-        self.d_optimizer.apply(grads, self.discriminator.trainable_weights)
-        return d_loss, real_logits, fake_logits
-
-    def g_step(self, z):
-        """:meth:`GAN.g_step` through the relaxation: D's gradient reaches G's logits via the
-        softmax (the noise is a constant, the reparameterisation trick)."""
-        with tf.GradientTape() as tape:
-            fake = self.d_view(self.relax(self.generator(z, training=True)))
-            g_loss = self.g_loss_fn(self.discriminator(fake, training=True))
-        grads = tape.gradient(g_loss, self.generator.trainable_weights)
-        self.g_optimizer.apply(grads, self.generator.trainable_weights)
-        return g_loss
+    def fakes(self, z):
+        """:meth:`GAN.fakes` through the relaxation: what D sees of G's logits. In the generator
+        step D's gradient reaches G's logits via the softmax (the noise is a constant, the
+        reparameterisation trick)."""
+        return self.relax(self.generator(z, training=True))
 
     def train_step(self, data):
         tokens = data[0] if isinstance(data, tuple) else data
