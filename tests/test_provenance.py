@@ -375,3 +375,18 @@ def test_a_record_field_of_the_wrong_type_is_damage(signed, tmp_path, field, val
     damaged = rewrite(signed, tmp_path / "damaged.png", record=record)
     with pytest.raises(ValueError, match=rf"the field '{field}' has a wrong type"):
         provenance.read_provenance(damaged)
+
+
+def test_tamper_keeps_the_record_while_changing_pixels_or_record(signed, tmp_path):
+    """provenance.tamper does what an editor or a forger does: the edited copy keeps the old record
+    (so verify sees the pixel mismatch), a swapped record keeps the pixels; bad edits are errors."""
+    edited = provenance.tamper(signed, tmp_path / "e.png", edit_pixels=lambda p: 255 - p)
+    assert provenance.read_provenance(edited) == provenance.read_provenance(signed)
+    assert provenance.verify(edited, key=KEY)["pixels_match"] is False
+    record = {**provenance.read_provenance(signed), "generator": "a camera"}
+    forged = provenance.tamper(signed, tmp_path / "f.png", record=record)
+    result = provenance.verify(forged, key=KEY)
+    assert result["pixels_match"] is True and result["signature_valid"] is False
+    with pytest.raises(ValueError, match=r"edit_pixels: returned shape"):
+        provenance.tamper(signed, tmp_path / "g.png", edit_pixels=lambda p: p[:2])
+    assert not (tmp_path / "g.png").exists()
