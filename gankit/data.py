@@ -246,10 +246,13 @@ def make_dataset(
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder)
     if augment is not None:
+        # One batch at a time, in order: a random augmentation layer draws from its own seed
+        # stream, and parallel calls would take its draws in whatever order the threads run, so
+        # the same seed would give other images on every run (measured: it did).
         if y is None:
-            ds = ds.map(augment, num_parallel_calls=tf.data.AUTOTUNE)
+            ds = ds.map(augment)
         else:
-            ds = ds.map(lambda xb, yb: (augment(xb), yb), num_parallel_calls=tf.data.AUTOTUNE)
+            ds = ds.map(lambda xb, yb: (augment(xb), yb))
     ds = ds.prefetch(tf.data.AUTOTUNE)
     if not isinstance(start_epoch, int | np.integer) or start_epoch < 0:
         raise ValueError(f"start_epoch: expected a non-negative integer, got {start_epoch!r}")

@@ -144,3 +144,25 @@ def test_the_split_is_pinned_and_stratified(name, split):
     test_share = np.round(per_class * 0.2).astype(int)
     expected = test_share if split == "test" else per_class - test_share
     np.testing.assert_array_equal(np.bincount(y, minlength=10), expected)  # stratified per class
+
+
+def test_augmented_batches_are_the_same_for_the_same_seed():
+    """make_dataset(augment=a seeded random layer) runs the layer one batch at a time, in order, so
+    the same seeds give the same augmented images on every run (in parallel calls the layer's
+    draws went to whichever batch's thread ran first: measured, three runs, three results)."""
+    import keras
+
+    x, y = data.load_mnist("train")
+
+    def batches():
+        layer = keras.layers.RandomTranslation(
+            0.1, 0.1, fill_mode="constant", fill_value=-1.0, seed=0
+        )
+        ds = data.make_dataset(x[:640], y[:640], batch_size=32, seed=0, augment=layer)
+        return [np.asarray(images) for images, _ in ds]
+
+    first, second = batches(), batches()
+    plain = [images for images, _ in data.make_dataset(x[:640], y[:640], batch_size=32, seed=0)]
+    assert not np.array_equal(first[0], np.asarray(plain[0]))  # the layer did shift the digits
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a, b)
