@@ -13,7 +13,8 @@ Exercise notebooks call them right after the cell the learner fills in::
 
 The checks are split the way the course is: :mod:`gankit.checks.part1` for notebooks 01-03 (the
 basics), :mod:`gankit.checks.part2` for notebooks 04-07 (training), :mod:`gankit.checks.part3`
-for notebooks 08-10 (stability), :mod:`gankit.checks.part4` for notebooks 11-13 and :mod:`gankit.checks.part4b` for notebooks 14-17
+for notebooks 08-10 (stability), :mod:`gankit.checks.part4` for notebooks 11-13 and :mod:`gankit.checks.part4b` for notebooks 14-15 and
+:mod:`gankit.checks.part4c` for notebooks 16-17
 (applications); the machinery they share is in
 ``gankit.checks._common``. The reference answers live in the solution notebooks (between
 ``### BEGIN SOLUTION`` and ``### END SOLUTION``); ``python -m gankit exercises build`` makes the
@@ -44,6 +45,8 @@ from gankit.checks.part4 import *  # noqa: F403  (part4.__all__: its check_* fun
 from gankit.checks.part4 import __all__ as _part4
 from gankit.checks.part4b import *  # noqa: F403  (part4b.__all__: its check_* functions)
 from gankit.checks.part4b import __all__ as _part4b
+from gankit.checks.part4c import *  # noqa: F403  (part4c.__all__: its check_* functions)
+from gankit.checks.part4c import __all__ as _part4c
 
 __all__ = [
     "CHECKS",
@@ -64,6 +67,7 @@ __all__ = [
     *_part3,
     *_part4,
     *_part4b,
+    *_part4c,
 ]
 
 CHECKS = {

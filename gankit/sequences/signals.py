@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from keras import layers
 
+from gankit.sequences.training import compile_pair
 from gankit.validation import _numeric_array, check_count, check_positive
 
 PARAMETERS = ("frequency", "amplitude")  # what the distances compare
@@ -353,11 +354,4 @@ def signal_gan(length=64, seed=0, **overrides):
     )
     discriminator = sequence_discriminator(length, 1, cfg["base_filters"])
     gan = GAN(generator, discriminator, seed=seed)
-    rate = check_positive(cfg["learning_rate"], "learning_rate")
-    gan.compile(
-        keras.optimizers.Adam(rate, cfg["beta_1"]),
-        keras.optimizers.Adam(rate, cfg["beta_1"]),
-        jit_compile=True,
-        steps_per_execution=check_count(cfg["steps_per_execution"], "steps_per_execution"),
-    )
-    return gan, cfg
+    return compile_pair(gan, cfg)

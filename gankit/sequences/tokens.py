@@ -32,6 +32,7 @@ from gankit import models, replicas
 from gankit.gans import GAN
 from gankit.layers import MinibatchStdDev
 from gankit.sequences.grammar import MAX_LEN, VOCAB_SIZE, VOCABULARY, decode
+from gankit.sequences.training import compile_pair
 from gankit.validation import check_count, check_positive
 
 TINY = 1e-20  # keeps log(U) and log(-log U) finite
@@ -292,11 +293,4 @@ def token_gan(max_len=MAX_LEN, vocabulary=VOCABULARY, seed=0, **overrides):
         vocabulary=vocabulary,
         seed=seed,
     )
-    rate = check_positive(cfg["learning_rate"], "learning_rate")
-    gan.compile(
-        keras.optimizers.Adam(rate, cfg["beta_1"]),
-        keras.optimizers.Adam(rate, cfg["beta_1"]),
-        jit_compile=True,
-        steps_per_execution=check_count(cfg["steps_per_execution"], "steps_per_execution"),
-    )
-    return gan, cfg
+    return compile_pair(gan, cfg)

@@ -49,3 +49,21 @@ def fit_steps(trainer, x, steps, batch_size=64, seed=0, chunks=10):
     start = time.perf_counter()
     history = trainer.fit(ds, steps_per_epoch=math.ceil(steps / chunks), epochs=chunks, verbose=0)
     return history.history, time.perf_counter() - start
+
+
+def compile_pair(gan, cfg):
+    """Compile a sequence trainer the way both recipes do: one Adam per network with the same
+    ``learning_rate`` and ``beta_1`` from ``cfg``, XLA on, ``steps_per_execution`` steps per
+    call (each checked, one-line errors). Returns ``(gan, cfg)``."""
+    import keras
+
+    from gankit.validation import check_positive
+
+    rate = check_positive(cfg["learning_rate"], "learning_rate")
+    gan.compile(
+        keras.optimizers.Adam(rate, cfg["beta_1"]),
+        keras.optimizers.Adam(rate, cfg["beta_1"]),
+        jit_compile=True,
+        steps_per_execution=check_count(cfg["steps_per_execution"], "steps_per_execution"),
+    )
+    return gan, cfg
