@@ -2,13 +2,20 @@
 
 No pretrained Inception network can be downloaded here, so the kit trains its own judge: a
 two-block CNN trained deterministically on the training split of the mnist subset
-(:func:`gankit.data.load_mnist`). ``data/make_evaluator.py`` regenerates
-``data/evaluator/mnist_evaluator.keras`` and its card ``data/evaluator/card.json`` (held-out
-accuracy, seed, versions).
+(:func:`gankit.data.load_mnist`). ``data/make_evaluator.py`` regenerates its weights
+``mnist_evaluator.keras`` and its card ``card.json`` (held-out accuracy, seed, versions).
+
+Both files are package data, in ``gankit/assets/evaluator/``, found with :mod:`importlib.resources`:
+the same lookup in a checkout, an editable install and a built wheel (``pip install .``), so the
+kit's FID works outside the checkout. They are kept in the package itself rather than copied from
+``data/`` at build time: one copy of the weights, so a checkout cannot measure with one evaluator
+and a wheel with another, and no custom build step. ``data/`` keeps the script that makes them
+and ``data/README.md`` documents them.
 """
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import keras
@@ -19,8 +26,10 @@ from gankit import metrics
 from gankit.data import DIGIT_CLASSES, check_images
 from gankit.models import predict_in_batches
 
-EVALUATOR_DIR = Path(__file__).resolve().parent.parent / "data" / "evaluator"
+EVALUATOR_DIR = Path(str(resources.files("gankit") / "assets" / "evaluator"))
+"""Where the evaluator's weights and card live: package data of gankit (installed with it)."""
 EVALUATOR_PATH = EVALUATOR_DIR / "mnist_evaluator.keras"
+CARD_PATH = EVALUATOR_DIR / "card.json"
 FEATURE_LAYER = "features"
 
 
@@ -133,12 +142,22 @@ class Evaluator:
         return metrics.requested_class_accuracy(self.probabilities(images), labels)
 
 
+def load_card():
+    """The evaluator's card (``card.json`` beside its weights) as a dict: held-out accuracy, the
+    real-vs-real FID floor, seed, epochs and the versions it was trained with."""
+    import json
+
+    return json.loads(CARD_PATH.read_text())
+
+
 def load_evaluator(path=None):
-    """Load the kit's evaluator (``data/evaluator/mnist_evaluator.keras`` by default) in safe mode."""
+    """Load the kit's evaluator (:data:`EVALUATOR_PATH`, installed with gankit, by default) in
+    safe mode."""
     path = Path(path) if path is not None else EVALUATOR_PATH
     if not path.exists():
         raise FileNotFoundError(
-            f"evaluator: {path} not found; regenerate it with `python data/make_evaluator.py`"
+            f"evaluator: {path} not found; reinstall gankit (its wheel carries the evaluator),"
+            " or in a checkout regenerate it with `python data/make_evaluator.py`"
         )
     from gankit.models import load
 

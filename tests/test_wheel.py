@@ -1,0 +1,157 @@
+"""gankit installed from its wheel, outside the checkout, trains, samples and measures (issue 18).
+
+The test copies what a build reads (``pyproject.toml``, ``README.md``, ``gankit/``) to a temporary
+folder, builds the wheel there with pip (in an isolated build environment, as a learner's
+``pip install .`` does), installs it with ``--no-deps`` into a fresh virtual environment and runs
+the command line and the evaluator from another temporary folder. Nothing points at the checkout:
+no ``PYTHONPATH``, no editable install; the test asserts that gankit, its evaluator and every
+module it loaded come from the new environment.
+
+Where the new environment's third-party packages come from: by default a ``.pth`` line makes this
+environment's site-packages (TensorFlow, Keras, ...) importable after the new one's own, so CI
+does not download and install TensorFlow twice. A path line in a ``.pth`` file only extends
+``sys.path``: the ``.pth`` files of that folder (this environment's editable-install hook for
+gankit among them) are not run, so the checkout stays invisible, which the test asserts. Set
+``GANKIT_WHEEL_DEPS=registry`` to install the wheel with its dependencies from the package
+registry instead (minutes and a few hundred MB; run by hand, see the README).
+"""
+
+import json
+import os
+import shutil
+import site
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = {
+    key: value
+    for key, value in os.environ.items()
+    if key not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
+}
+ENV.update(TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0", MPLBACKEND="Agg")
+FROM_REGISTRY = os.environ.get("GANKIT_WHEEL_DEPS") == "registry"
+
+
+def run(args, cwd, timeout=900):
+    result = subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=ENV, capture_output=True, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, f"{args}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """(python of a fresh venv holding gankit's wheel, the wheel's path, a working folder)."""
+    work = tmp_path_factory.mktemp("wheel")
+    source = work / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    shutil.copytree(
+        ROOT / "gankit", source / "gankit", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+    )
+    dist = work / "dist"
+    run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", dist, source], work)
+    (wheel,) = dist.glob("gankit-*.whl")
+
+    env_dir = work / "venv"
+    venv.create(env_dir, with_pip=False, symlinks=os.name != "nt")
+    python = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    install = [sys.executable, "-m", "pip", "--python", python, "install", "--quiet", wheel]
+    if FROM_REGISTRY:
+        run(install, work, timeout=3600)
+    else:
+        run([*install, "--no-deps"], work)
+        purelib = run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], work
+        )
+        ours = [p for p in site.getsitepackages() if Path(p).is_dir()]
+        (Path(purelib.stdout.strip()) / "_outer_dependencies.pth").write_text(
+            "\n".join(ours) + "\n"
+        )
+    runs = work / "runs"
+    runs.mkdir()
+    return python, wheel, runs
+
+
+def test_the_wheel_carries_the_evaluator_and_no_checkout_files(installed):
+    _, wheel, _ = installed
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for asset in ("mnist_evaluator.keras", "card.json"):
+        assert f"gankit/assets/evaluator/{asset}" in names, sorted(names)
+    assert "gankit/checks/part1.py" in names and "gankit/tabular/__init__.py" in names
+    assert not any(n.startswith(("tests/", "notebooks/", "data/")) for n in names)
+
+
+def test_gankit_imports_from_the_new_environment_not_the_checkout(installed):
+    python, _, runs = installed
+    probe = (
+        "import json, sys, gankit, gankit.cli, gankit.evaluator as e\n"
+        "mods = [m.__file__ for m in list(sys.modules.values()) if getattr(m, '__file__', None)]\n"
+        "print(json.dumps({'gankit': gankit.__file__, 'evaluator': str(e.EVALUATOR_PATH),"
+        " 'path': sys.path, 'modules': mods, 'prefix': sys.prefix}))"
+    )
+    seen = json.loads(run([python, "-c", probe], runs).stdout)
+    prefix = Path(seen["prefix"]).resolve()
+    assert prefix == python.parent.parent.resolve()
+    for key in ("gankit", "evaluator"):
+        assert Path(seen[key]).resolve().is_relative_to(prefix), seen[key]
+    assert Path(seen["evaluator"]).is_file()
+    assert str(ROOT) not in seen["path"], "the checkout is on sys.path"
+    # (in CI this environment itself lives inside the checkout, in .ci/venv: only the checkout's
+    # own code counts)
+    code = [ROOT / name for name in ("gankit", "tests", "tools", "data", "notebooks")]
+    from_checkout = [m for m in seen["modules"] if any(Path(m).is_relative_to(c) for c in code)]
+    assert not from_checkout, from_checkout[:5]
+
+
+def test_train_sample_and_measure_from_the_wheel_outside_the_checkout(installed):
+    python, _, runs = installed
+    out = runs / "dcgan"
+    args = ["train", "dcgan", "--epochs", "1", "--out", out, "--fid-samples", "200"]
+    result = run([python, "-m", "gankit", *args], runs)
+    assert "Traceback" not in result.stderr
+    assert "d_loss" in result.stdout, "progress must be visible while it runs"
+    for name in ("generator.keras", "samples.png", "losses.png", "history.csv", "metrics.json"):
+        assert (out / name).is_file(), name
+    assert (out / "progress" / "samples_epoch_001.png").is_file()
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["epochs"] == 1 and metrics["fid_samples"] == 200
+    assert np.isfinite(metrics["fid"]) and metrics["fid"] > 0
+    assert len(metrics["class_histogram"]) == 10
+    assert sum(metrics["class_histogram"]) == pytest.approx(1, abs=1e-3)
+
+    grid = runs / "grid.png"
+    run(
+        [python, "-m", "gankit", "sample", out / "generator.keras", "-n", "16", "--out", grid], runs
+    )
+    assert grid.is_file() and grid.stat().st_size > 0
+
+    # the installed evaluator on the installed generator: its FID is far above the real-vs-real
+    # floor on the card (one epoch is not a trained GAN) and below an untrained generator's
+    measure = (
+        "import json, numpy as np, keras\n"
+        "from gankit import data, models\n"
+        "from gankit.evaluator import load_card, load_evaluator\n"
+        "g = keras.models.load_model('dcgan/generator.keras', safe_mode=True)\n"
+        "z = np.random.default_rng(0).standard_normal((500, g.input_shape[-1])).astype('float32')\n"
+        "fake = np.asarray(g.predict(z, verbose=0))\n"
+        "blank = models.dcgan_generator(g.input_shape[-1], (28, 28, 1))\n"
+        "noise = np.asarray(blank.predict(z, verbose=0))\n"
+        "real = data.load_mnist('test')[0][:500]\n"
+        "e = load_evaluator()\n"
+        "print(json.dumps({'trained': e.fid(fake, real), 'untrained': e.fid(noise, real),"
+        " 'card': load_card()}))"
+    )
+    scores = json.loads(run([python, "-c", measure], runs).stdout.strip().splitlines()[-1])
+    card = json.loads((ROOT / "gankit" / "assets" / "evaluator" / "card.json").read_text())
+    assert scores["card"] == card
+    assert card["fid_test_vs_train"] < scores["trained"] < scores["untrained"], scores
