@@ -13,7 +13,7 @@ def notebook_parameters(name):
     """The ALL-CAPS constants assigned in a notebook's code cells, as Python values."""
     values = {}
     for cell in json.loads((NOTEBOOKS / name).read_text())["cells"]:
-        if cell["cell_type"] != "code":
+        if cell["cell_type"] != "code" or cell.get("id") == "gankit-setup":  # it holds %pip
             continue
         for node in ast.parse("".join(cell["source"])).body:
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant | ast.Tuple):

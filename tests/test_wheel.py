@@ -7,75 +7,42 @@ the command line and the evaluator from another temporary folder. Nothing points
 no ``PYTHONPATH``, no editable install; the test asserts that gankit, its evaluator and every
 module it loaded come from the new environment.
 
-Where the new environment's third-party packages come from: by default a ``.pth`` line makes this
-environment's site-packages (TensorFlow, Keras, ...) importable after the new one's own, so CI
-does not download and install TensorFlow twice. A path line in a ``.pth`` file only extends
-``sys.path``: the ``.pth`` files of that folder (this environment's editable-install hook for
-gankit among them) are not run, so the checkout stays invisible, which the test asserts. Set
-``GANKIT_WHEEL_DEPS=registry`` to install the wheel with its dependencies from the package
-registry instead (minutes and a few hundred MB; run by hand, see the README).
+Its third-party packages are this environment's, seen through a ``.pth`` line (see
+``wheel_helpers``); set ``GANKIT_WHEEL_DEPS=registry`` to install the wheel with its dependencies
+from the package registry instead (minutes and a few hundred MB; run by hand, see the README).
 """
 
 import json
 import os
-import shutil
-import site
-import subprocess
 import sys
-import venv
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from wheel_helpers import ROOT, build_wheel, fresh_venv, run
 
-ROOT = Path(__file__).resolve().parent.parent
-ENV = {
-    key: value
-    for key, value in os.environ.items()
-    if key not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
-}
-ENV.update(TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0", MPLBACKEND="Agg")
 FROM_REGISTRY = os.environ.get("GANKIT_WHEEL_DEPS") == "registry"
-
-
-def run(args, cwd, timeout=900):
-    result = subprocess.run(
-        [str(a) for a in args], cwd=cwd, env=ENV, capture_output=True, text=True, timeout=timeout
-    )
-    assert result.returncode == 0, f"{args}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    return result
 
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     """(python of a fresh venv holding gankit's wheel, the wheel's path, a working folder)."""
     work = tmp_path_factory.mktemp("wheel")
-    source = work / "source"
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(ROOT / name, source / name)
-    shutil.copytree(
-        ROOT / "gankit", source / "gankit", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
-    )
-    dist = work / "dist"
-    run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", dist, source], work)
-    (wheel,) = dist.glob("gankit-*.whl")
-
+    wheel = build_wheel(work)
     env_dir = work / "venv"
-    venv.create(env_dir, with_pip=False, symlinks=os.name != "nt")
-    python = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    install = [sys.executable, "-m", "pip", "--python", python, "install", "--quiet", wheel]
     if FROM_REGISTRY:
+        import venv
+
+        venv.create(env_dir, with_pip=False, symlinks=os.name != "nt")
+        python = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+        install = [sys.executable, "-m", "pip", "--python", python, "install", "--quiet", wheel]
         run(install, work, timeout=3600)
     else:
-        run([*install, "--no-deps"], work)
-        purelib = run(
-            [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], work
-        )
-        ours = [p for p in site.getsitepackages() if Path(p).is_dir()]
-        (Path(purelib.stdout.strip()) / "_outer_dependencies.pth").write_text(
-            "\n".join(ours) + "\n"
+        python = fresh_venv(env_dir, hide_gankit=True)
+        run(
+            [sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-deps", wheel],
+            work,
         )
     runs = work / "runs"
     runs.mkdir()
