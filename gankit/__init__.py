@@ -7,4 +7,16 @@ Modules, lowest layer first: ``data`` (embedded datasets, input checks, tf.data)
 Import the modules you need: ``from gankit import data, models, gans``.
 """
 
+import warnings
+
 __version__ = "0.1.0"
+
+# Keras 3.13's export module probes ``hasattr(np, "object")`` when Keras is imported, and NumPy
+# 1.25-1.26 (the floor of our range) answers with a FutureWarning the learner can do nothing about;
+# NumPy 2 is silent. Silence exactly that one, from exactly that module, before anything imports Keras.
+warnings.filterwarnings(
+    "ignore",
+    message=r"In the future `np\.object` will be defined",
+    category=FutureWarning,
+    module=r"keras\.src\.export\.tf2onnx_lib",
+)

@@ -50,3 +50,36 @@ def test_environment_yml_pins_the_python_binder_reads():
     assert pythons == ["python=3.11"], pythons
     requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
     assert requires.startswith(">=3.10"), requires
+
+
+def _constraints():
+    pinned = {}
+    for line in (ROOT / "constraints" / "lowest.txt").read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, version = re.match(r"^([A-Za-z0-9_.\-]+)==([^;\s]+)", line).groups()
+        pinned[SAME.get(name.lower(), name.lower())] = version
+    return pinned
+
+
+def test_lowest_constraints_pin_the_floor_of_every_range():
+    """constraints/lowest.txt (the lowest-versions test run, README "Versions") pins exactly the
+    lower bound of every range pyproject.toml declares: a new dependency or a raised floor must
+    update it too."""
+
+    def floor(spec):
+        found = [part[2:] for part in spec.split(",") if part.startswith(">=")]
+        assert found, f"range {spec!r} has no lower bound"
+        return found[0]
+
+    def same(a, b):  # "3.13" == "3.13.0"
+        pad = lambda v: (v.split(".") + ["0", "0"])[:3]  # noqa: E731
+        return pad(a) == pad(b)
+
+    pinned = _constraints()
+    ranges = _pyproject()
+    assert sorted(pinned) == sorted(ranges)
+    wrong = {name: (pinned[name], floor(spec)) for name, spec in ranges.items()}
+    wrong = {name: pair for name, pair in wrong.items() if not same(*pair)}
+    assert not wrong, f"pinned vs floor: {wrong}"
