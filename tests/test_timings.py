@@ -68,3 +68,29 @@ def test_the_memory_probe_sees_a_child_that_holds_300_mb():
     )
     peak = float(run.stdout.strip().splitlines()[-1])
     assert 0.3 < peak < 1.0, peak
+
+
+# Known and not yet fixed (issue 18 stays open for it): lesson 04 trains 12 XLA-compiled MLP GANs and
+# TensorFlow keeps each compiled program until the kernel ends; without XLA its peak falls, but its
+# head-start check (the minimax G stuck against a confident D) no longer holds, so the lesson needs
+# rework, not a flag. Remove the entry when it is fixed: the test then insists on it.
+KNOWN_OVER = {"04_losses_and_optimizers.ipynb"}
+
+
+def test_every_notebook_was_measured_within_binders_2_gb():
+    """TIMINGS.md is written by the measured run; a notebook over the limit (or never measured)
+    fails here as it fails the script (issue 18), except the known one above, which must still be
+    over (so that a fix also updates this list)."""
+    tool = _tool()
+    rows = tool.read_rows((ROOT / "notebooks" / "TIMINGS.md").read_text())
+    assert all(gb != "–" for _, gb in rows.values()), rows
+    over = {entry.split(" (")[0] for entry in tool.over_the_limit(rows)}
+    assert over == KNOWN_OVER, tool.over_the_limit(rows)
+    assert tool.MEMORY_LIMIT_GB == 2.0
+
+
+def test_the_script_names_a_notebook_over_the_limit():
+    tool = _tool()
+    rows = {"06_a.ipynb": ("187", "2.47"), "07_b.ipynb": ("53", "1.55"), "08_c.ipynb": ("9", "–")}
+    assert tool.over_the_limit(rows) == ["06_a.ipynb (2.47 GB)"]
+    assert tool.over_the_limit({"x.ipynb": ("1", "2.00")}) == []

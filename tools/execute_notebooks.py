@@ -121,6 +121,16 @@ def read_rows(text):
     return rows
 
 
+def over_the_limit(rows, limit=MEMORY_LIMIT_GB):
+    """The notebooks of TIMINGS.md's ``rows`` whose measured peak exceeds ``limit`` GB, as
+    ``"name (peak GB)"``; main() fails when there is one."""
+    return [
+        f"{name} ({gb} GB)"
+        for name, (_, gb) in sorted(rows.items())
+        if gb != "–" and float(gb) > limit
+    ]
+
+
 def main(argv):
     paths = [Path(p).resolve() for p in argv] or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
     timings_file = ROOT / "notebooks" / "TIMINGS.md"
@@ -152,11 +162,7 @@ def main(argv):
 
     block = timings_block(rows, timings_stamp(text))
     write_or_check(replace_block(README.read_text(), TIMINGS_START, TIMINGS_END, block), False)
-    too_big = [
-        f"{name} ({gb} GB)"
-        for name, (_, gb) in sorted(rows.items())
-        if gb != "–" and float(gb) > MEMORY_LIMIT_GB
-    ]
+    too_big = over_the_limit(rows)
     if too_big:
         failed.append(f"over {MEMORY_LIMIT_GB:g} GB of memory: {', '.join(too_big)}")
     if failed:
