@@ -70,10 +70,11 @@ def test_the_memory_probe_sees_a_child_that_holds_300_mb():
     assert 0.3 < peak < 1.0, peak
 
 
-# Known and not yet fixed (issue 18 stays open for it): lesson 04 trains 12 XLA-compiled MLP GANs and
-# TensorFlow keeps each compiled program until the kernel ends; without XLA its peak falls, but its
-# head-start check (the minimax G stuck against a confident D) no longer holds, so the lesson needs
-# rework, not a flag. Remove the entry when it is fixed: the test then insists on it.
+# Known and not yet fixed (issue 18 stays open for it): lesson 04 trains 11 XLA-compiled MLP GANs and
+# TensorFlow keeps each compiled program until the kernel ends; without XLA its peak falls (1.65 GB),
+# but its head-start claim (the minimax G stuck against a confident D) holds for one seed only, so the
+# lesson needs rework, not a flag (branch wip-04-without-xla). Remove the entry when it is fixed: the
+# test then insists on it.
 KNOWN_OVER = {"04_losses_and_optimizers.ipynb"}
 
 
