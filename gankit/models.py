@@ -17,6 +17,7 @@ import keras
 import numpy as np
 from keras import layers
 
+from gankit import runtime
 from gankit.data import check_count
 from gankit.layers import MinibatchStdDev
 
@@ -263,6 +264,7 @@ def predict_in_batches(model, x, batch_size=256):
         keras.ops.convert_to_numpy(model(x[i : i + batch_size], training=False))
         for i in range(0, len(x), batch_size)
     ]
+    runtime.release_memory()  # the batches' activations, freed, go back to the OS
     return np.concatenate(parts)
 
 

@@ -24,7 +24,7 @@ import warnings
 
 import keras
 
-from gankit import replicas
+from gankit import replicas, runtime
 
 
 class TrainerBase(keras.Model):
@@ -95,4 +95,6 @@ class TrainerBase(keras.Model):
     def fit(self, *args, **kwargs):
         # Data arrive as a tf.data pipeline that shuffles itself (gankit.data.make_dataset).
         kwargs.setdefault("shuffle", False)
-        return super().fit(*args, **kwargs)
+        history = super().fit(*args, **kwargs)
+        runtime.release_memory()  # what the XLA compile and the epochs freed goes back to the OS
+        return history
