@@ -93,3 +93,18 @@ def test_the_script_names_a_notebook_over_the_limit():
     rows = {"06_a.ipynb": ("187", "2.47"), "07_b.ipynb": ("53", "1.55"), "08_c.ipynb": ("9", "–")}
     assert tool.over_the_limit(rows) == ["06_a.ipynb (2.47 GB)"]
     assert tool.over_the_limit({"x.ipynb": ("1", "2.00")}) == []
+
+
+def test_each_row_keeps_the_day_it_was_measured():
+    """Re-running one notebook must not re-date the others (the header once said one day for all)."""
+    tool = _tool()
+    old = "# t\n\nMeasured by `python tools/execute_notebooks.py` on x, 2 cores, 2026-12-04, one.\n"
+    old += "| `01_a.ipynb` | 45 | 1.03 |\n"
+    assert tool.read_dates(old) == {"01_a.ipynb": "2026-12-04"}
+    new = old.replace("| 1.03 |", "| 1.03 | 2026-11-30 |")
+    assert tool.read_dates(new) == {"01_a.ipynb": "2026-11-30"}
+    assert tool.span({"a": "2026-12-05", "b": "2026-12-04"}) == "2026-12-04 to 2026-12-05"
+    assert tool.span({"a": "2026-12-05"}) == "2026-12-05"
+    dates = tool.read_dates((ROOT / "notebooks" / "TIMINGS.md").read_text())
+    assert set(dates) == set(tool.read_rows((ROOT / "notebooks" / "TIMINGS.md").read_text()))
+    assert all(d and len(d) == 10 for d in dates.values()), dates

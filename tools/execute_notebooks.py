@@ -12,6 +12,7 @@ nothing else is training.
 
 import os
 import platform
+import re
 import sys
 import time
 from pathlib import Path
@@ -105,6 +106,14 @@ def timings_block(rows, stamp):
     return "\n".join(lines)
 
 
+def span(dates):
+    """The measurement days of the rows: ``"2026-12-05"`` or ``"2026-12-04 to 2026-12-05"``."""
+    days = sorted({d for d in dates.values() if d})
+    if not days:
+        return time.strftime("%Y-%m-%d")
+    return days[0] if len(days) == 1 else f"{days[0]} to {days[-1]}"
+
+
 def timings_stamp(text):
     """The measurement line of TIMINGS.md (its third line), for the README block."""
     line = text.splitlines()[2] if len(text.splitlines()) > 2 else ""
@@ -121,6 +130,18 @@ def read_rows(text):
     return rows
 
 
+def read_dates(text):
+    """TIMINGS.md's measurement date of each row: ``{notebook: "YYYY-MM-DD"}``. A table without
+    the date column (before 2026-12-05) gives every row the date of its measurement line."""
+    stamp = re.search(r"\d{4}-\d{2}-\d{2}", text.splitlines()[2] if text.count("\n") > 2 else "")
+    dates = {}
+    for line in text.splitlines():
+        if line.startswith("| `"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            dates[cells[0].strip("`")] = cells[3] if len(cells) > 3 else stamp and stamp.group()
+    return dates
+
+
 def over_the_limit(rows, limit=MEMORY_LIMIT_GB):
     """The notebooks of TIMINGS.md's ``rows`` whose measured peak exceeds ``limit`` GB, as
     ``"name (peak GB)"``; main() fails when there is one."""
@@ -131,29 +152,23 @@ def over_the_limit(rows, limit=MEMORY_LIMIT_GB):
     ]
 
 
-def main(argv):
-    paths = [Path(p).resolve() for p in argv] or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
-    timings_file = ROOT / "notebooks" / "TIMINGS.md"
-    rows = read_rows(timings_file.read_text()) if timings_file.exists() else {}
-    failed = []
-    for path in paths:
-        seconds, gigabytes = execute(path)
-        if seconds is None:
-            failed.append(path.name)
-            continue
-        rows[path.name] = f"{seconds:.0f}", f"{gigabytes:.2f}"
-        print(f"{seconds:6.1f} s  {gigabytes:5.2f} GB  {path.relative_to(ROOT)}", flush=True)
+def write_timings(timings_file, rows, dates):
+    """Write TIMINGS.md from ``rows`` and ``dates`` and the README's block from it."""
     lines = [
         "# Notebook wall times",
         "",
         f"Measured by `python tools/execute_notebooks.py` on {platform.machine()}, "
-        f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}, one notebook at a time.",
+        f"{os.cpu_count()} cores, {span(dates)}, one notebook at a time.",
         "Peak memory: the kernel's largest resident set, sampled every 0.2 s (limit"
-        f" {MEMORY_LIMIT_GB:g} GB, a free Binder session's); – where not measured yet.",
+        f" {MEMORY_LIMIT_GB:g} GB, a free Binder session's); – where not measured yet. Each row"
+        " says the day it was measured.",
         "",
-        "| notebook | seconds | peak memory (GB) |",
-        "|---|---|---|",
-        *(f"| `{name}` | {secs} | {gb} |" for name, (secs, gb) in sorted(rows.items())),
+        "| notebook | seconds | peak memory (GB) | measured |",
+        "|---|---|---|---|",
+        *(
+            f"| `{name}` | {secs} | {gb} | {dates.get(name) or '–'} |"
+            for name, (secs, gb) in sorted(rows.items())
+        ),
     ]
     text = "\n".join(lines) + "\n"
     timings_file.write_text(text)
@@ -162,6 +177,23 @@ def main(argv):
 
     block = timings_block(rows, timings_stamp(text))
     write_or_check(replace_block(README.read_text(), TIMINGS_START, TIMINGS_END, block), False)
+
+
+def main(argv):
+    paths = [Path(p).resolve() for p in argv] or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    timings_file = ROOT / "notebooks" / "TIMINGS.md"
+    text = timings_file.read_text() if timings_file.exists() else ""
+    rows, dates = read_rows(text), read_dates(text)
+    failed = []
+    for path in paths:
+        seconds, gigabytes = execute(path)
+        if seconds is None:
+            failed.append(path.name)
+            continue
+        rows[path.name] = f"{seconds:.0f}", f"{gigabytes:.2f}"
+        dates[path.name] = time.strftime("%Y-%m-%d")
+        print(f"{seconds:6.1f} s  {gigabytes:5.2f} GB  {path.relative_to(ROOT)}", flush=True)
+    write_timings(timings_file, rows, dates)
     too_big = over_the_limit(rows)
     if too_big:
         failed.append(f"over {MEMORY_LIMIT_GB:g} GB of memory: {', '.join(too_big)}")
