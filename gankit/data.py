@@ -192,6 +192,24 @@ def load_images(name, **kwargs):
 
 # --------------------------------------------------------------------------- pipelines
 FIT_PASSES_PER_EPOCH = 2  # iterators keras.Model.fit opens per epoch (Keras 3.x)
+PREFETCH_BATCHES = 2  # batches prepared ahead of the train step
+
+
+def prefetched(ds):
+    """``ds`` with ``PREFETCH_BATCHES`` batches prepared ahead and tf.data's autotuner switched off.
+
+    The autotuner runs a background thread per iterator, and Keras deletes an iterator when
+    ``fit`` ends: the deletion then waits for that thread to wake. Measured on a 2-core CPU with
+    ``prefetch(tf.data.AUTOTUNE)``: 400 updates of a small conditional DCGAN took 10-11 s of
+    steps, and ``fit`` returned 5-10 s later in about one call in four (native stack: the main
+    thread in ``RootDataset::Iterator::~Iterator``, waiting on that thread); with this, 0 of 16.
+    In-memory batches need no tuning, and the batches (order, augmentation) are the same.
+    """
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return ds.prefetch(PREFETCH_BATCHES).with_options(options)
 
 
 def make_dataset(
@@ -253,7 +271,7 @@ def make_dataset(
             ds = ds.map(augment)
         else:
             ds = ds.map(lambda xb, yb: (augment(xb), yb))
-    ds = ds.prefetch(tf.data.AUTOTUNE)
+    ds = prefetched(ds)
     if not isinstance(start_epoch, int | np.integer) or start_epoch < 0:
         raise ValueError(f"start_epoch: expected a non-negative integer, got {start_epoch!r}")
     for _ in range(FIT_PASSES_PER_EPOCH * start_epoch if shuffle else 0):
@@ -309,4 +327,4 @@ def balanced_dataset(x, y, batch_size=64, seed=0, steps_per_epoch=None):
     ]
     steps = steps_per_epoch or len(x) // batch_size
     mixed = tf.data.Dataset.sample_from_datasets(streams, seed=seed)
-    return mixed.batch(batch_size, drop_remainder=True).take(steps).prefetch(tf.data.AUTOTUNE)
+    return prefetched(mixed.batch(batch_size, drop_remainder=True).take(steps))

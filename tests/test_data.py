@@ -166,3 +166,25 @@ def test_augmented_batches_are_the_same_for_the_same_seed():
     assert not np.array_equal(first[0], np.asarray(plain[0]))  # the layer did shift the digits
     for a, b in zip(first, second, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_pipelines_prefetch_without_the_autotuner():
+    # tf.data's autotuner keeps a thread per iterator that fit's end then waits for (5-10 s in
+    # about one fit in four, measured): every pipeline gankit builds switches it off, and a
+    # learner's .repeat() on top keeps that.
+    from gankit.sequences import sequence_dataset
+
+    images = np.zeros((8, 28, 28, 1), np.float32)
+    labels = np.arange(8) % 2
+    pipelines = {
+        "make_dataset": data.make_dataset(images, batch_size=4),
+        "make_dataset(augment=)": data.make_dataset(
+            images, labels, batch_size=4, augment=lambda b: b
+        ),
+        "balanced_dataset": data.balanced_dataset(images, labels, batch_size=4),
+        "sequence_dataset": sequence_dataset(np.zeros((8, 16, 1), np.float32), batch_size=4),
+    }
+    for name, ds in pipelines.items():
+        assert ds.options().autotune.enabled is False, name
+        assert ds.repeat().options().autotune.enabled is False, name
+        assert len(list(ds.take(1))) == 1, name

@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 
+from gankit import data
 from gankit.validation import _numeric_array, check_count
 
 
@@ -34,7 +35,7 @@ def sequence_dataset(x, batch_size=64, seed=0):
         x = x.astype(np.int32)
     ds = tf.data.Dataset.from_tensor_slices(x).cache()
     ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size, drop_remainder=True).repeat().prefetch(tf.data.AUTOTUNE)
+    return data.prefetched(ds.batch(batch_size, drop_remainder=True).repeat())
 
 
 def fit_steps(trainer, x, steps, batch_size=64, seed=0, chunks=10):
