@@ -170,7 +170,7 @@ def test_augmented_batches_are_the_same_for_the_same_seed():
 
 def test_pipelines_prefetch_without_the_autotuner():
     # tf.data's autotuner keeps a thread per iterator that fit's end then waits for (5-10 s in
-    # about one fit in four, measured): every pipeline gankit builds switches it off, and a
+    # 6 of 28 fits, measured): every pipeline gankit builds switches it off, and a
     # learner's .repeat() on top keeps that.
     from gankit.sequences import sequence_dataset
 
