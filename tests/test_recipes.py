@@ -40,7 +40,7 @@ def test_dcgan_recipe_is_notebook_03():
         d["beta_1"],
         d["beta_2"],
     )
-    assert (p["BATCH_SIZE"], p["EMA"]) == (d["batch_size"], d["ema"])
+    assert (p["BATCH_SIZE"], p["EMA"], p["R1_GAMMA"]) == (d["batch_size"], d["ema"], d["r1_gamma"])
     assert p["EPOCHS"] == recipes.DEFAULT_EPOCHS["dcgan"]
 
 
