@@ -28,8 +28,10 @@ def run_cli(*args):
 
 def test_train_cgan_draws_the_digit_asked_for_and_sample_asks_for_one(tmp_path, capsys):
     out = tmp_path / "run"
-    result = run_cli("train", "cgan", "--epochs", "1", "--out", str(out), "--fid-samples", "500")
-    assert result.returncode == 0, result.stderr
+    # in this process (a new one would start TensorFlow again, about 5 s): the shell's
+    # `python -m gankit train` runs in test_wheel.py and in the --devices test below
+    args = ["train", "cgan", "--epochs", "1", "--out", str(out), "--fid-samples", "500"]
+    assert cli.main(args) == 0, capsys.readouterr().err
     metrics = json.loads((out / "metrics.json").read_text())
     accuracy = metrics["requested_class_accuracy"]
     assert accuracy["samples_per_class"] == 50 and len(accuracy["per_class"]) == 10
@@ -46,7 +48,7 @@ def test_train_cgan_draws_the_digit_asked_for_and_sample_asks_for_one(tmp_path, 
     images = generator([z.astype("float32"), np.array([3, 7], "int32")])
     assert images.shape == (2, 28, 28, 1) and float(np.abs(images).max()) <= 1.0
 
-    # `sample` in this process (the shell's `python -m gankit sample` is test_train_and_sample_...)
+    # `sample` in this process too (the shell's `python -m gankit sample`: test_wheel.py)
     for extra, said in (
         ((), "samples of classes 0..9, one class per column"),
         (

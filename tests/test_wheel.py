@@ -58,15 +58,51 @@ def test_the_wheel_carries_the_evaluator_and_no_checkout_files(installed):
     assert not any(n.startswith(("tests/", "notebooks/", "data/")) for n in names)
 
 
-def test_gankit_imports_from_the_new_environment_not_the_checkout(installed):
+@pytest.fixture(scope="module")
+def trained(installed):
+    """``python -m gankit train`` and ``sample`` from the wheel, in a folder outside the checkout:
+    (their results, the run folder, the grid)."""
     python, _, runs = installed
-    probe = (
-        "import json, sys, gankit, gankit.cli, gankit.evaluator as e\n"
-        "mods = [m.__file__ for m in list(sys.modules.values()) if getattr(m, '__file__', None)]\n"
-        "print(json.dumps({'gankit': gankit.__file__, 'evaluator': str(e.EVALUATOR_PATH),"
-        " 'path': sys.path, 'modules': mods, 'prefix': sys.prefix}))"
+    out, grid = runs / "dcgan", runs / "grid.png"
+    args = ["train", "dcgan", "--epochs", "1", "--out", out, "--fid-samples", "200"]
+    train = run([python, "-m", "gankit", *args], runs)
+    sample = run(
+        [python, "-m", "gankit", "sample", out / "generator.keras", "-n", "16", "--out", grid], runs
     )
-    seen = json.loads(run([python, "-c", probe], runs).stdout)
+    return train, sample, out, grid
+
+
+@pytest.fixture(scope="module")
+def seen(installed, trained):
+    """One more process of the new environment: the installed evaluator scores the installed
+    generator, then it reports where gankit, the evaluator and every module it loaded (the
+    command line's and the measurement's) came from. One process for both saves starting
+    TensorFlow once more (about 5 s)."""
+    python, _, runs = installed
+    script = (
+        "import json, sys, numpy as np, keras\n"
+        "import gankit, gankit.cli, gankit.evaluator as e\n"
+        "from gankit import data, models\n"
+        "from gankit.evaluator import load_card, load_evaluator\n"
+        "g = keras.models.load_model('dcgan/generator.keras', safe_mode=True)\n"
+        "z = np.random.default_rng(0).standard_normal((500, g.input_shape[-1])).astype('float32')\n"
+        "fake = np.asarray(g.predict(z, verbose=0))\n"
+        "blank = models.dcgan_generator(g.input_shape[-1], (28, 28, 1))\n"
+        "noise = np.asarray(blank.predict(z, verbose=0))\n"
+        "real = data.load_mnist('test')[0][:500]\n"
+        "ev = load_evaluator()\n"
+        "scores = {'trained': ev.fid(fake, real), 'untrained': ev.fid(noise, real),"
+        " 'card': load_card()}\n"
+        "mods = [m.__file__ for m in list(sys.modules.values()) if getattr(m, '__file__', None)]\n"
+        "print(json.dumps({'scores': scores, 'gankit': gankit.__file__,"
+        " 'evaluator': str(e.EVALUATOR_PATH), 'path': sys.path, 'modules': mods,"
+        " 'prefix': sys.prefix}))"
+    )
+    return json.loads(run([python, "-c", script], runs).stdout.strip().splitlines()[-1])
+
+
+def test_gankit_imports_from_the_new_environment_not_the_checkout(installed, seen):
+    python, _, _ = installed
     prefix = Path(seen["prefix"]).resolve()
     assert prefix == python.parent.parent.resolve()
     for key in ("gankit", "evaluator"):
@@ -80,11 +116,8 @@ def test_gankit_imports_from_the_new_environment_not_the_checkout(installed):
     assert not from_checkout, from_checkout[:5]
 
 
-def test_train_sample_and_measure_from_the_wheel_outside_the_checkout(installed):
-    python, _, runs = installed
-    out = runs / "dcgan"
-    args = ["train", "dcgan", "--epochs", "1", "--out", out, "--fid-samples", "200"]
-    result = run([python, "-m", "gankit", *args], runs)
+def test_train_sample_and_measure_from_the_wheel_outside_the_checkout(trained, seen):
+    result, _, out, grid = trained
     assert "Traceback" not in result.stderr
     assert "d_loss" in result.stdout, "progress must be visible while it runs"
     for name in ("generator.keras", "samples.png", "losses.png", "history.csv", "metrics.json"):
@@ -95,30 +128,11 @@ def test_train_sample_and_measure_from_the_wheel_outside_the_checkout(installed)
     assert np.isfinite(metrics["fid"]) and metrics["fid"] > 0
     assert len(metrics["class_histogram"]) == 10
     assert sum(metrics["class_histogram"]) == pytest.approx(1, abs=1e-3)
-
-    grid = runs / "grid.png"
-    run(
-        [python, "-m", "gankit", "sample", out / "generator.keras", "-n", "16", "--out", grid], runs
-    )
     assert grid.is_file() and grid.stat().st_size > 0
 
     # the installed evaluator on the installed generator: its FID is far above the real-vs-real
     # floor on the card (one epoch is not a trained GAN) and below an untrained generator's
-    measure = (
-        "import json, numpy as np, keras\n"
-        "from gankit import data, models\n"
-        "from gankit.evaluator import load_card, load_evaluator\n"
-        "g = keras.models.load_model('dcgan/generator.keras', safe_mode=True)\n"
-        "z = np.random.default_rng(0).standard_normal((500, g.input_shape[-1])).astype('float32')\n"
-        "fake = np.asarray(g.predict(z, verbose=0))\n"
-        "blank = models.dcgan_generator(g.input_shape[-1], (28, 28, 1))\n"
-        "noise = np.asarray(blank.predict(z, verbose=0))\n"
-        "real = data.load_mnist('test')[0][:500]\n"
-        "e = load_evaluator()\n"
-        "print(json.dumps({'trained': e.fid(fake, real), 'untrained': e.fid(noise, real),"
-        " 'card': load_card()}))"
-    )
-    scores = json.loads(run([python, "-c", measure], runs).stdout.strip().splitlines()[-1])
+    scores = seen["scores"]
     card = json.loads((ROOT / "gankit" / "assets" / "evaluator" / "card.json").read_text())
     assert scores["card"] == card
     assert card["fid_test_vs_train"] < scores["trained"] < scores["untrained"], scores
