@@ -6,9 +6,10 @@ so both run the same measured recipe.
 
 from __future__ import annotations
 
-import keras
-
-from gankit import gans, models
+# Keras and the trainers are imported where a recipe is built, not here: the command line reads
+# RECIPES and the defaults for its help and its argument checks, and `python -m gankit --help` or
+# `exercises check` would otherwise wait about 4 s for TensorFlow to start
+# (tests/test_cli.py checks that importing this module leaves TensorFlow unloaded).
 
 # The DCGAN recipe of notebook 03, measured on the 2-core CI machine (see README).
 DCGAN_DEFAULTS = {
@@ -44,6 +45,8 @@ MLP_DEFAULTS = {
 
 
 def _compile(gan, cfg):
+    import keras
+
     gan.compile(
         d_optimizer=keras.optimizers.Adam(cfg["d_learning_rate"], cfg["beta_1"], cfg["beta_2"]),
         g_optimizer=keras.optimizers.Adam(cfg["g_learning_rate"], cfg["beta_1"], cfg["beta_2"]),
@@ -60,6 +63,8 @@ def dcgan(image_shape, seed=0, **overrides):
     off on CPU-only machines) and 25 steps run per call (``steps_per_execution``), which removes
     most per-step Python overhead for small networks. Returns ``(gan, config)``.
     """
+    from gankit import gans, models
+
     cfg = _merge(DCGAN_DEFAULTS, overrides)
     gan = gans.GAN(
         models.dcgan_generator(cfg["latent_dim"], image_shape, base_filters=cfg["base_filters"]),
@@ -95,6 +100,8 @@ def cgan(image_shape, seed=0, **overrides):
 
 def mlp_gan(sample_shape, seed=0, **overrides):
     """A compiled MLP GAN for images or points of ``sample_shape`` with ``MLP_DEFAULTS``."""
+    from gankit import gans, models
+
     cfg = _merge(MLP_DEFAULTS, overrides)
     is_image = len(sample_shape) == 3
     gan = gans.GAN(

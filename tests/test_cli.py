@@ -310,3 +310,19 @@ def test_online_datasets_report_the_real_cause_in_one_line(case, monkeypatch, tm
     assert err.startswith("gankit: error: mnist: ") and err.count("\n") == 1, err
     assert message in err
     assert ("offline" in err) == (message == "You seem to be offline"), err
+
+
+def test_the_command_line_starts_without_tensorflow_until_a_command_needs_it():
+    """``--help``, the argument checks and ``exercises`` run without starting TensorFlow (about
+    4 s): only training, sampling and measuring import it."""
+    probe = (
+        "import sys\n"
+        "from gankit import cli, recipes\n"
+        "cli.build_parser().parse_args(['train', 'dcgan', '--out', 'x'])\n"
+        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=ENV, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]", run.stdout

@@ -200,9 +200,12 @@ def first_stops():
     )
     with client.setup_kernel(stderr=subprocess.DEVNULL):
         for solution in SOLUTIONS:
+            # nbclient stores an executed cell at its index in client.nb: the reset runs in a
+            # notebook of its own, so it does not replace (and run again as) the copy's cell 0
+            client.nb = nbformat.v4.new_notebook(cells=[reset])
+            client.execute_cell(reset, 0)
             student = read(student_path(solution))
             client.nb = student
-            client.execute_cell(reset, 0)
             error = None
             for index, cell in enumerate(student.cells):
                 try:
