@@ -283,9 +283,9 @@ def _inference_graph(model, x):
     dtype (the batch dimension left open, so no retracing), or ``None`` for a model that cannot be
     weakly referenced.
 
-    :func:`predict_in_batches` uses it when ``x`` spans more than one batch: TensorFlow's graph
-    optimiser (fused convolution, bias and activation) ran the DCGAN generator over 18,200 rows
-    in 3.1 s against 4.7 s eagerly on a 2-core CPU, with identical outputs
+    :func:`predict_in_batches` uses it when ``x`` spans more than one batch: as a graph the DCGAN
+    generator ran over 18,200 rows in 3.1 s against 4.7 s eagerly on a 2-core CPU (which of the
+    graph's savings matter was not measured), with identical outputs
     (``tests/test_models.py`` compares the two paths). A single batch stays eager: tracing would
     cost more than it saves. The function holds the model only weakly."""
     import tensorflow as tf
