@@ -3,6 +3,8 @@ XLA and report what they track, the auxiliary classifier's loss has its closed f
 generator is a plain G([z, y]), and bad input gets one clear line. Under 2 replicas they match one
 device (tests/test_distribute.py)."""
 
+import shutil
+
 import keras
 import numpy as np
 import pytest
@@ -121,17 +123,22 @@ def test_a_resumed_conditional_run_ends_with_the_weights_of_an_uninterrupted_one
             np.array(v) for v in gan.d_optimizer.variables + gan.g_optimizer.variables
         ]
 
+    # the uninterrupted run writes a checkpoint every epoch; the one after epoch 1 is kept aside
+    # (a run stopped there would have written the same: the callbacks do not touch training)
+    kept = tmp_path / "after_epoch_1"
+    keep_first = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: epoch == 0 and shutil.copytree(tmp_path / "run", kept)
+    )
     straight = make("projection", ema=0.9)
-    straight.fit(data.make_dataset(x, y, batch_size=32, seed=5), epochs=2, verbose=0)
-    first = make("projection", ema=0.9)
-    first.fit(
+    straight.fit(
         data.make_dataset(x, y, batch_size=32, seed=5),
-        epochs=1,
+        epochs=2,
         verbose=0,
-        callbacks=[callbacks.Checkpoint(tmp_path)],
+        callbacks=[callbacks.Checkpoint(tmp_path / "run"), keep_first],
     )
     resumed = make("projection", seed=7, ema=0.9)  # other weights, other noise and label streams
-    done = checkpoints.restore(resumed, tmp_path)
+    done = checkpoints.restore(resumed, kept)
+    assert done == 1
     keras.utils.set_random_seed(0)
     resumed.fit(
         data.make_dataset(x, y, batch_size=32, seed=5, start_epoch=done),

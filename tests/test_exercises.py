@@ -195,8 +195,9 @@ def first_stops():
         kernel_name="python3",
         resources={"metadata": {"path": str(STUDENT)}},
     )
+    # %reset collects garbage itself, so the Keras session is cleared without another collection
     reset = nbformat.v4.new_code_cell(
-        "%reset -f\nimport keras\nkeras.backend.clear_session()\ndel keras"
+        "%reset -f\nimport keras\nkeras.backend.clear_session(free_memory=False)\ndel keras"
     )
     with client.setup_kernel(stderr=subprocess.DEVNULL):
         for solution in SOLUTIONS:
