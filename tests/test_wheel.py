@@ -60,28 +60,28 @@ def test_the_wheel_carries_the_evaluator_and_no_checkout_files(installed):
 
 @pytest.fixture(scope="module")
 def trained(installed):
-    """``python -m gankit train`` and ``sample`` from the wheel, in a folder outside the checkout:
-    (their results, the run folder, the grid)."""
+    """``python -m gankit train`` from the wheel, in a folder outside the checkout: (its result,
+    the run folder, the grid that ``sample`` writes in the next fixture's process)."""
     python, _, runs = installed
     out, grid = runs / "dcgan", runs / "grid.png"
     args = ["train", "dcgan", "--epochs", "1", "--out", out, "--fid-samples", "200"]
     train = run([python, "-m", "gankit", *args], runs)
-    sample = run(
-        [python, "-m", "gankit", "sample", out / "generator.keras", "-n", "16", "--out", grid], runs
-    )
-    return train, sample, out, grid
+    return train, out, grid
 
 
 @pytest.fixture(scope="module")
 def seen(installed, trained):
-    """One more process of the new environment: the installed evaluator scores the installed
-    generator, then it reports where gankit, the evaluator and every module it loaded (the
-    command line's and the measurement's) came from. One process for both saves starting
-    TensorFlow once more (about 5 s)."""
+    """One more process of the new environment: the installed command line's ``sample`` draws a
+    grid from the installed generator, the installed evaluator scores it, then the process reports
+    where gankit, the evaluator and every module it loaded (the command line's and the
+    measurement's) came from. One process for all three saves starting TensorFlow twice more
+    (about 5 s each); ``python -m gankit`` itself ran as a command in ``trained``."""
     python, _, runs = installed
     script = (
         "import json, sys, numpy as np, keras\n"
         "import gankit, gankit.cli, gankit.evaluator as e\n"
+        "sampled = gankit.cli.main(['sample', 'dcgan/generator.keras', '-n', '16',"
+        " '--out', 'grid.png'])\n"
         "from gankit import data, models\n"
         "from gankit.evaluator import load_card, load_evaluator\n"
         "g = keras.models.load_model('dcgan/generator.keras', safe_mode=True)\n"
@@ -94,7 +94,7 @@ def seen(installed, trained):
         "scores = {'trained': ev.fid(fake, real), 'untrained': ev.fid(noise, real),"
         " 'card': load_card()}\n"
         "mods = [m.__file__ for m in list(sys.modules.values()) if getattr(m, '__file__', None)]\n"
-        "print(json.dumps({'scores': scores, 'gankit': gankit.__file__,"
+        "print(json.dumps({'sampled': sampled, 'scores': scores, 'gankit': gankit.__file__,"
         " 'evaluator': str(e.EVALUATOR_PATH), 'path': sys.path, 'modules': mods,"
         " 'prefix': sys.prefix}))"
     )
@@ -117,7 +117,7 @@ def test_gankit_imports_from_the_new_environment_not_the_checkout(installed, see
 
 
 def test_train_sample_and_measure_from_the_wheel_outside_the_checkout(trained, seen):
-    result, _, out, grid = trained
+    result, out, grid = trained
     assert "Traceback" not in result.stderr
     assert "d_loss" in result.stdout, "progress must be visible while it runs"
     for name in ("generator.keras", "samples.png", "losses.png", "history.csv", "metrics.json"):
@@ -128,7 +128,7 @@ def test_train_sample_and_measure_from_the_wheel_outside_the_checkout(trained, s
     assert np.isfinite(metrics["fid"]) and metrics["fid"] > 0
     assert len(metrics["class_histogram"]) == 10
     assert sum(metrics["class_histogram"]) == pytest.approx(1, abs=1e-3)
-    assert grid.is_file() and grid.stat().st_size > 0
+    assert seen["sampled"] == 0 and grid.is_file() and grid.stat().st_size > 0
 
     # the installed evaluator on the installed generator: its FID is far above the real-vs-real
     # floor on the card (one epoch is not a trained GAN) and below an untrained generator's
