@@ -263,9 +263,8 @@ def predict_in_batches(model, x, batch_size=256):
             f"x: {model.name} expects rows of shape {expected}, got {x.shape[1:]} (x: {x.shape})"
         )
     batch_size = check_count(batch_size, "batch_size")
-    call = _inference_graph(model, x) if len(x) > batch_size else None
-    if call is None:
-        call = lambda batch: model(batch, training=False)  # noqa: E731
+    graph = _inference_graph(model, x) if len(x) > batch_size else None
+    call = graph or (lambda batch: model(batch, training=False))
     parts = [
         keras.ops.convert_to_numpy(call(x[i : i + batch_size]))
         for i in range(0, len(x), batch_size)

@@ -126,9 +126,12 @@ def test_a_resumed_conditional_run_ends_with_the_weights_of_an_uninterrupted_one
     # the uninterrupted run writes a checkpoint every epoch; the one after epoch 1 is kept aside
     # (a run stopped there would have written the same: the callbacks do not touch training)
     kept = tmp_path / "after_epoch_1"
-    keep_first = keras.callbacks.LambdaCallback(
-        on_epoch_end=lambda epoch, logs: epoch == 0 and shutil.copytree(tmp_path / "run", kept)
-    )
+
+    def keep_the_first(epoch, logs):
+        if epoch == 0:
+            shutil.copytree(tmp_path / "run", kept)
+
+    keep_first = keras.callbacks.LambdaCallback(on_epoch_end=keep_the_first)
     straight = make("projection", ema=0.9)
     straight.fit(
         data.make_dataset(x, y, batch_size=32, seed=5),
