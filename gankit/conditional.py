@@ -51,10 +51,10 @@ def projection_discriminator(
     x = keras.Input(trunk.input.shape[1:], name="x")
     y = keras.Input((), dtype="int32", name="label")
     features = trunk(x)
-    unconditional = layers.Dense(1, name="logit")(features)
+    unconditional = layers.Dense(1, name="logit", dtype=models.OUT)(features)
     embedded = layers.Embedding(n_classes, features.shape[-1], name="class_embedding")(y)
     projection = keras.ops.sum(embedded * features, axis=-1, keepdims=True)
-    return keras.Model([x, y], layers.Add()([unconditional, projection]), name=name)
+    return keras.Model([x, y], layers.Add(dtype=models.OUT)([unconditional, projection]), name=name)
 
 
 def acgan_discriminator(
@@ -68,7 +68,10 @@ def acgan_discriminator(
     features = trunk(x)
     return keras.Model(
         x,
-        [layers.Dense(1, name="logit")(features), layers.Dense(n_classes, name="class")(features)],
+        [
+            layers.Dense(1, name="logit", dtype=models.OUT)(features),
+            layers.Dense(n_classes, name="class", dtype=models.OUT)(features),
+        ],
         name=name,
     )
 
@@ -137,7 +140,9 @@ class ConditionalGAN(GAN):
             fake_logits = self.discriminate(fake_in, fake_labels)
             d_loss = self.d_loss_fn(real_logits, fake_logits)
             d_loss += self.d_penalty(real_in, fake_in, labels)
-        grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
+            # inside the tape: the loss scaling of mixed_float16 (a no-op otherwise)
+            scaled = self.d_optimizer.scale_loss(d_loss)
+        grads = tape.gradient(scaled, self.discriminator.trainable_weights)
         self.d_optimizer.apply(grads, self.discriminator.trainable_weights)
         return d_loss, real_logits, fake_logits
 
@@ -145,7 +150,9 @@ class ConditionalGAN(GAN):
         with tf.GradientTape() as tape:
             fake = self.d_view(self.generator([z, fake_labels], training=True))
             g_loss = self.g_loss_fn(self.discriminate(fake, fake_labels))
-        grads = tape.gradient(g_loss, self.generator.trainable_weights)
+            # inside the tape: the loss scaling of mixed_float16 (a no-op otherwise)
+            scaled = self.g_optimizer.scale_loss(g_loss)
+        grads = tape.gradient(scaled, self.generator.trainable_weights)
         self.g_optimizer.apply(grads, self.generator.trainable_weights)
         return g_loss
 
@@ -218,7 +225,9 @@ class ACGAN(ConditionalGAN):
             d_loss = self.d_loss_fn(real_logits, fake_logits)
             d_loss += self.d_penalty(real_in, fake_in, labels)
             total = d_loss + self.class_weight * d_class
-        grads = tape.gradient(total, self.discriminator.trainable_weights)
+            # inside the tape: the loss scaling of mixed_float16 (a no-op otherwise)
+            scaled = self.d_optimizer.scale_loss(total)
+        grads = tape.gradient(scaled, self.discriminator.trainable_weights)
         self.d_optimizer.apply(grads, self.discriminator.trainable_weights)
         return d_loss, d_class, real_logits, fake_logits
 
@@ -229,7 +238,9 @@ class ACGAN(ConditionalGAN):
             g_loss = self.g_loss_fn(fake_logits)
             g_class = losses_module.classification_loss(fake_class, fake_labels)
             total = g_loss + self.class_weight * g_class
-        grads = tape.gradient(total, self.generator.trainable_weights)
+            # inside the tape: the loss scaling of mixed_float16 (a no-op otherwise)
+            scaled = self.g_optimizer.scale_loss(total)
+        grads = tape.gradient(scaled, self.generator.trainable_weights)
         self.g_optimizer.apply(grads, self.generator.trainable_weights)
         return g_loss, g_class
 

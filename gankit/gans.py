@@ -212,7 +212,9 @@ class GAN(TrainerBase):
             real_logits = self.discriminator(real_in, training=True)
             fake_logits = self.discriminator(fake_in, training=True)
             d_loss = self.d_loss_fn(real_logits, fake_logits) + self.d_penalty(real_in, fake_in)
-        grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
+            # inside the tape: the loss scaling of mixed_float16 (a no-op otherwise)
+            scaled = self.d_optimizer.scale_loss(d_loss)
+        grads = tape.gradient(scaled, self.discriminator.trainable_weights)
         self.d_optimizer.apply(grads, self.discriminator.trainable_weights)
         return d_loss, real_logits, fake_logits
 
@@ -222,7 +224,9 @@ class GAN(TrainerBase):
             fake = self.d_view(self.fakes(z))
             fake_logits = self.discriminator(fake, training=True)
             g_loss = self.g_loss_fn(fake_logits)
-        grads = tape.gradient(g_loss, self.generator.trainable_weights)
+            # inside the tape: the loss scaling of mixed_float16 (a no-op otherwise)
+            scaled = self.g_optimizer.scale_loss(g_loss)
+        grads = tape.gradient(scaled, self.generator.trainable_weights)
         self.g_optimizer.apply(grads, self.generator.trainable_weights)
         return g_loss
 
@@ -280,7 +284,9 @@ class GAN(TrainerBase):
             self.ema_generator.set_weights(self.generator.get_weights())
         for optimizer in (self.d_optimizer, self.g_optimizer):
             for variable in optimizer.variables:
-                if variable.name != "learning_rate":  # the step count and the moments
+                if variable.name == "dynamic_scale":  # a LossScaleOptimizer's (mixed_float16)
+                    variable.assign(optimizer.initial_scale)
+                elif variable.name != "learning_rate":  # the step count and the moments
                     variable.assign(np.zeros(variable.shape, variable.dtype))
         fresh_noise = keras.random.SeedGenerator(self.seed if seed is None else seed)
         self.seed_generator.state.assign(fresh_noise.state)

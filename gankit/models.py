@@ -22,6 +22,10 @@ from gankit import runtime
 from gankit.data import check_count
 from gankit.layers import MinibatchStdDev
 
+# The dtype of every network's last layer: float32 logits and samples, also when the rest computes
+# in bfloat16 or float16 under a mixed-precision policy (see gankit.recipes.PRECISIONS).
+OUT = "float32"
+
 
 def _check_shape(shape, name, ranks=(1, 3)):
     expected = " or ".join({1: "(features,)", 3: "(height, width, channels)"}[r] for r in ranks)
@@ -61,14 +65,16 @@ def mlp_generator(latent_dim, output_shape, hidden=(256, 512), tanh=True, name="
     for width in _check_widths(hidden):
         h = layers.Dense(width)(h)
         h = layers.LeakyReLU(0.2)(h)
-    h = layers.Dense(math.prod(output_shape), activation="tanh" if tanh else None)(h)
-    return keras.Model(z, layers.Reshape(output_shape)(h), name=name)
+    # the last layers compute in float32 under a mixed-precision policy (recipes.PRECISIONS), as
+    # Keras advises: samples come out in float32 whatever the network computes in
+    h = layers.Dense(math.prod(output_shape), activation="tanh" if tanh else None, dtype=OUT)(h)
+    return keras.Model(z, layers.Reshape(output_shape, dtype=OUT)(h), name=name)
 
 
 def _sn(layer, spectral_norm):
     """Wrap ``layer`` in ``keras.layers.SpectralNormalization`` (Miyato et al. 2018) if asked.
     Keras normalises only when called with ``training=True`` (the trainers' D steps do)."""
-    return layers.SpectralNormalization(layer) if spectral_norm else layer
+    return layers.SpectralNormalization(layer, dtype=layer.dtype_policy) if spectral_norm else layer
 
 
 def mlp_discriminator(
@@ -96,7 +102,9 @@ def mlp_discriminator(
             h = layers.Dropout(dropout)(h)
     if minibatch_std:
         h = MinibatchStdDev()(h)
-    return keras.Model(x, _sn(layers.Dense(1, name="logit"), spectral_norm)(h), name=name)
+    return keras.Model(
+        x, _sn(layers.Dense(1, name="logit", dtype=OUT), spectral_norm)(h), name=name
+    )
 
 
 def check_blocks(blocks, encoder="TableEncoder"):
@@ -181,8 +189,10 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64, bn_momentum=0.9, n
         h = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(h)
         h = layers.BatchNormalization(momentum=bn_momentum)(h)
         h = layers.ReLU()(h)
-    img = layers.Conv2D(channels, 3, padding="same", activation="tanh", name="to_image")(h)
-    return keras.Model(z, img, name=name)
+    to_image = layers.Conv2D(
+        channels, 3, padding="same", activation="tanh", name="to_image", dtype=OUT
+    )
+    return keras.Model(z, to_image(h), name=name)
 
 
 def dcgan_discriminator(
@@ -219,7 +229,9 @@ def dcgan_discriminator(
         if side <= 4:
             break
     h = layers.Flatten()(h)
-    return keras.Model(x, _sn(layers.Dense(1, name="logit"), spectral_norm)(h), name=name)
+    return keras.Model(
+        x, _sn(layers.Dense(1, name="logit", dtype=OUT), spectral_norm)(h), name=name
+    )
 
 
 def dcgan_features(image_shape, base_filters=64, spectral_norm=False, name="features"):

@@ -6,6 +6,8 @@ so both run the same measured recipe.
 
 from __future__ import annotations
 
+import contextlib
+
 # Keras and the trainers are imported where a recipe is built, not here: the command line reads
 # RECIPES and the defaults for its help and its argument checks, and `python -m gankit --help` or
 # `exercises check` would otherwise wait about 4 s for TensorFlow to start
@@ -24,6 +26,7 @@ DCGAN_DEFAULTS = {
     "ema": 0.99,
     "r1_gamma": 0.1,
     "steps_per_execution": 25,
+    "precision": "float32",
 }
 
 # The conditional recipe: notebook 03's DCGAN settings, G([z, y]) and a projection discriminator
@@ -41,15 +44,49 @@ MLP_DEFAULTS = {
     "batch_size": 64,
     "ema": None,
     "steps_per_execution": 25,
+    "precision": "float32",
 }
 
 
-def _compile(gan, cfg):
+# Keras dtype policies a recipe can train under (``precision=...``, ``train --precision``):
+# float32 everywhere (every measured number of the course), or mixed precision, where the layers
+# compute in 16 bits and keep float32 weights, and each network's last layer stays float32
+# (gankit.models.OUT). bfloat16 has float32's range and needs no loss scaling; float16 (what a
+# GPU's tensor cores such as Colab's T4 run fast) gets Keras' dynamic loss scaling: both
+# optimizers are wrapped in ``keras.optimizers.LossScaleOptimizer`` and the trainers scale each
+# loss before taking its gradients (``optimizer.scale_loss``, a no-op for a plain optimizer).
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+
+
+@contextlib.contextmanager
+def precision(name):
+    """Build networks under Keras' dtype policy ``name`` (one of ``PRECISIONS``), then restore
+    the global policy. Raises ``ValueError`` for another name."""
     import keras
 
+    if name not in PRECISIONS:
+        raise ValueError(f"precision: expected one of {', '.join(PRECISIONS)}, got {name!r}")
+    before = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(before)
+
+
+def _optimizer(learning_rate, cfg):
+    import keras
+
+    adam = keras.optimizers.Adam(learning_rate, cfg["beta_1"], cfg["beta_2"])
+    if cfg["precision"] == "mixed_float16":
+        return keras.optimizers.LossScaleOptimizer(adam)
+    return adam
+
+
+def _compile(gan, cfg):
     gan.compile(
-        d_optimizer=keras.optimizers.Adam(cfg["d_learning_rate"], cfg["beta_1"], cfg["beta_2"]),
-        g_optimizer=keras.optimizers.Adam(cfg["g_learning_rate"], cfg["beta_1"], cfg["beta_2"]),
+        d_optimizer=_optimizer(cfg["d_learning_rate"], cfg),
+        g_optimizer=_optimizer(cfg["g_learning_rate"], cfg),
         jit_compile=True,
         steps_per_execution=cfg["steps_per_execution"],
     )
@@ -61,18 +98,23 @@ def dcgan(image_shape, seed=0, **overrides):
 
     Unknown keyword names raise ``TypeError``. XLA compilation is switched on (Keras leaves it
     off on CPU-only machines) and 25 steps run per call (``steps_per_execution``), which removes
-    most per-step Python overhead for small networks. Returns ``(gan, config)``.
+    most per-step Python overhead for small networks. ``precision="mixed_float16"`` (or
+    ``"mixed_bfloat16"``) builds the networks under that Keras policy (``PRECISIONS``). Returns
+    ``(gan, config)``.
     """
     from gankit import gans, models
 
     cfg = _merge(DCGAN_DEFAULTS, overrides)
-    gan = gans.GAN(
-        models.dcgan_generator(cfg["latent_dim"], image_shape, base_filters=cfg["base_filters"]),
-        models.dcgan_discriminator(image_shape, base_filters=cfg["d_filters"]),
-        seed=seed,
-        ema=cfg["ema"],
-        r1_gamma=cfg["r1_gamma"],
-    )
+    with precision(cfg["precision"]):
+        gan = gans.GAN(
+            models.dcgan_generator(
+                cfg["latent_dim"], image_shape, base_filters=cfg["base_filters"]
+            ),
+            models.dcgan_discriminator(image_shape, base_filters=cfg["d_filters"]),
+            seed=seed,
+            ema=cfg["ema"],
+            r1_gamma=cfg["r1_gamma"],
+        )
     return _compile(gan, cfg)
 
 
@@ -83,18 +125,19 @@ def cgan(image_shape, seed=0, **overrides):
     from gankit import conditional
 
     cfg = _merge(CGAN_DEFAULTS, overrides)
-    gan = conditional.ConditionalGAN(
-        conditional.conditional_generator(
-            cfg["latent_dim"], image_shape, cfg["n_classes"], base_filters=cfg["base_filters"]
-        ),
-        conditional.projection_discriminator(
-            image_shape, cfg["n_classes"], base_filters=cfg["d_filters"]
-        ),
-        cfg["n_classes"],
-        seed=seed,
-        ema=cfg["ema"],
-        r1_gamma=cfg["r1_gamma"],
-    )
+    with precision(cfg["precision"]):
+        gan = conditional.ConditionalGAN(
+            conditional.conditional_generator(
+                cfg["latent_dim"], image_shape, cfg["n_classes"], base_filters=cfg["base_filters"]
+            ),
+            conditional.projection_discriminator(
+                image_shape, cfg["n_classes"], base_filters=cfg["d_filters"]
+            ),
+            cfg["n_classes"],
+            seed=seed,
+            ema=cfg["ema"],
+            r1_gamma=cfg["r1_gamma"],
+        )
     return _compile(gan, cfg)
 
 
@@ -104,12 +147,13 @@ def mlp_gan(sample_shape, seed=0, **overrides):
 
     cfg = _merge(MLP_DEFAULTS, overrides)
     is_image = len(sample_shape) == 3
-    gan = gans.GAN(
-        models.mlp_generator(cfg["latent_dim"], sample_shape, cfg["hidden"], tanh=is_image),
-        models.mlp_discriminator(sample_shape, tuple(reversed(cfg["hidden"]))),
-        seed=seed,
-        ema=cfg["ema"],
-    )
+    with precision(cfg["precision"]):
+        gan = gans.GAN(
+            models.mlp_generator(cfg["latent_dim"], sample_shape, cfg["hidden"], tanh=is_image),
+            models.mlp_discriminator(sample_shape, tuple(reversed(cfg["hidden"]))),
+            seed=seed,
+            ema=cfg["ema"],
+        )
     return _compile(gan, cfg)
 
 

@@ -1009,6 +1009,13 @@ BAD_INPUTS = [
         r"argument --keep: invalid choice: 'worst'",
     ),
     B(
+        "python -m gankit train",
+        "--precision float16 (not a mixed policy)",
+        lambda: cli("train", "mlp", "--precision", "float16", "--out", _files() / "run"),
+        CLIExit,
+        r"argument --precision: invalid choice: 'float16'",
+    ),
+    B(
         "python -m gankit bench",
         "--minutes 0",
         lambda: cli("bench", "--minutes", "0", "--out", _files() / "bench"),
