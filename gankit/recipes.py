@@ -26,6 +26,7 @@ DCGAN_DEFAULTS = {
     "ema": 0.99,
     "r1_gamma": 0.1,
     "steps_per_execution": 25,
+    "jit_compile": True,  # XLA, which Keras leaves off on a CPU unless asked
     "precision": "float32",
 }
 
@@ -44,6 +45,7 @@ MLP_DEFAULTS = {
     "batch_size": 64,
     "ema": None,
     "steps_per_execution": 25,
+    "jit_compile": True,  # XLA, which Keras leaves off on a CPU unless asked
     "precision": "float32",
 }
 
@@ -87,7 +89,7 @@ def _compile(gan, cfg):
     gan.compile(
         d_optimizer=_optimizer(cfg["d_learning_rate"], cfg),
         g_optimizer=_optimizer(cfg["g_learning_rate"], cfg),
-        jit_compile=True,
+        jit_compile=cfg["jit_compile"],
         steps_per_execution=cfg["steps_per_execution"],
     )
     return gan, cfg
@@ -97,7 +99,7 @@ def dcgan(image_shape, seed=0, **overrides):
     """A compiled DCGAN (:class:`gankit.gans.GAN`) for ``image_shape`` with ``DCGAN_DEFAULTS``.
 
     Unknown keyword names raise ``TypeError``. XLA compilation is switched on (Keras leaves it
-    off on CPU-only machines) and 25 steps run per call (``steps_per_execution``), which removes
+    off on CPU-only machines; ``jit_compile=False`` turns it off) and 25 steps run per call (``steps_per_execution``), which removes
     most per-step Python overhead for small networks. ``precision="mixed_float16"`` (or
     ``"mixed_bfloat16"``) builds the networks under that Keras policy (``PRECISIONS``). Returns
     ``(gan, config)``.

@@ -107,8 +107,10 @@ def test_float16_scales_the_loss_so_small_gradients_survive(digits_and_labels):
 
 def test_restart_puts_the_loss_scale_back(digits_and_labels):
     x = digits_and_labels[0]
-    gan, _ = recipes.dcgan((8, 8, 1), precision="mixed_float16", steps_per_execution=1)
-    gan.jit_compile = False
+    gan, cfg = recipes.dcgan(
+        (8, 8, 1), precision="mixed_float16", steps_per_execution=1, jit_compile=False
+    )
+    assert not gan.jit_compile and not cfg["jit_compile"]  # XLA is switchable too
     gan.d_optimizer.build(gan.discriminator.trainable_variables)
     gan.g_optimizer.build(gan.generator.trainable_variables)
     gan.d_optimizer.dynamic_scale.assign(4.0)  # as after many overflowing steps

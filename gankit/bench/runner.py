@@ -122,9 +122,8 @@ def _gankit_machinery_trainer(x, seed, xla=True):
 def _recipe_trainer(x, seed, xla=True):
     from gankit import data, recipes
 
-    gan, cfg = recipes.dcgan(x.shape[1:], seed=seed)
-    if not xla:  # tests only: XLA compilation dominates a run of a few steps
-        gan.jit_compile = False
+    # xla=False: tests only, XLA compilation dominates a run of a few steps
+    gan, cfg = recipes.dcgan(x.shape[1:], seed=seed, **({} if xla else {"jit_compile": False}))
     return _Trainer(
         "gankit",
         gan,
