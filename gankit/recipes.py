@@ -99,10 +99,10 @@ def dcgan(image_shape, seed=0, **overrides):
     """A compiled DCGAN (:class:`gankit.gans.GAN`) for ``image_shape`` with ``DCGAN_DEFAULTS``.
 
     Unknown keyword names raise ``TypeError``. XLA compilation is switched on (Keras leaves it
-    off on CPU-only machines; ``jit_compile=False`` turns it off) and 25 steps run per call (``steps_per_execution``), which removes
-    most per-step Python overhead for small networks. ``precision="mixed_float16"`` (or
-    ``"mixed_bfloat16"``) builds the networks under that Keras policy (``PRECISIONS``). Returns
-    ``(gan, config)``.
+    off on CPU-only machines; ``jit_compile=False`` turns it off) and 25 steps run per call
+    (``steps_per_execution``), which removes most per-step Python overhead for small networks.
+    ``precision="mixed_float16"`` (or ``"mixed_bfloat16"``) builds the networks under that Keras
+    policy (``PRECISIONS``). Returns ``(gan, config)``.
     """
     from gankit import gans, models
 
