@@ -77,7 +77,8 @@ def _one_sgd_step(policy, x):
     with recipes.precision(policy):
         g16 = models.mlp_generator(8, (8, 8, 1), (32,))
         d16 = models.mlp_discriminator((8, 8, 1), (32,))
-    g16.set_weights(start[0]), d16.set_weights(start[1])
+    g16.set_weights(start[0])
+    d16.set_weights(start[1])
     gan = gans.GAN(g16, d16, seed=0)
     optimizers = [keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.1)]
     if policy == "mixed_float16":
@@ -114,8 +115,7 @@ def test_restart_puts_the_loss_scale_back(digits_and_labels):
     gan.d_optimizer.build(gan.discriminator.trainable_variables)
     gan.g_optimizer.build(gan.generator.trainable_variables)
     gan.d_optimizer.dynamic_scale.assign(4.0)  # as after many overflowing steps
-    with recipes.precision("mixed_float16"):
-        fresh = recipes.dcgan((8, 8, 1), precision="mixed_float16")[0]
+    fresh = recipes.dcgan((8, 8, 1), precision="mixed_float16")[0]  # builds under the policy
     gan.restart(fresh.generator, fresh.discriminator)
     assert float(gan.d_optimizer.dynamic_scale.numpy()) == gan.d_optimizer.initial_scale
     assert int(gan.d_optimizer.iterations.numpy()) == 0
