@@ -8,6 +8,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from keras import layers
 from project_tools import load_tool
 
@@ -154,3 +155,59 @@ def test_bench_table_renders_a_result(smoke):
     assert tool.update(f"a\n{tool.START}\nold\n{tool.END}\nb", result).startswith("a\n")
     with pytest.raises(ValueError, match="one <!-- bench:start -->"):
         tool.update("no markers", result)
+
+
+def test_time_to_quality_hands_its_training_clock_to_extra_callbacks():
+    """benchmarks/recipe_time_to_quality.py's schedules read the clock that excludes evaluation
+    time: ``extra(clock)`` callbacks run in the same ``fit``, and ``elapsed()`` grows with it."""
+    from gankit.bench import runner
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((2,)), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x = np.ones((8, 2), "float32")
+    ds = tf.data.Dataset.from_tensor_slices((x, x[:, :1])).batch(4).repeat()
+    trainer = runner._Trainer("stub", model, ds, 4, 4, 10, lambda n, s: np.zeros((n, 1)))
+    seen = []
+
+    class Spy(keras.callbacks.Callback):
+        def __init__(self, clock):
+            super().__init__()
+            self.clock = clock
+
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(self.clock.elapsed())
+
+    class Evaluator:
+        def fid(self, samples, real):
+            return 1.0
+
+    result = runner._time_to_quality(
+        trainer, x, 0.02, 8, 4, 0, None, Evaluator(), lambda line: None, extra=lambda c: [Spy(c)]
+    )
+    assert len(seen) == result["images"] // 4 >= 2  # every step of every chunk
+    assert seen == sorted(seen)
+    assert 0 < seen[-1] <= result["train_seconds"] + 0.005  # train_seconds is rounded to 0.01
+
+
+@pytest.mark.parametrize(
+    "kind, done, factor",
+    [("linear", 0.25, 1.0), ("linear", 0.75, 0.5), ("linear", 1.0, 0.02), ("cosine", 0.75, 0.5)],
+)
+def test_the_recipe_experiments_learning_rate_schedule(kind, done, factor):
+    script = load_tool("recipe_time_to_quality", folder="benchmarks")
+
+    class Clock:
+        def elapsed(self):
+            return done * 60.0
+
+    class Model:
+        g_optimizer = keras.optimizers.Adam(1e-3)
+        d_optimizer = keras.optimizers.Adam(5e-4)
+
+    anneal = script.Anneal(Clock(), 60.0, kind, 0.5)
+    anneal.set_model(Model())
+    anneal.on_train_begin()
+    anneal.on_train_batch_begin(0)
+    assert float(Model.g_optimizer.learning_rate) == pytest.approx(1e-3 * factor, rel=1e-5)
+    assert float(Model.d_optimizer.learning_rate) == pytest.approx(5e-4 * factor, rel=1e-5)

@@ -43,6 +43,10 @@ class _Chunks(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
 
+    def elapsed(self):
+        """Training seconds so far, the current chunk's included (read during ``fit``)."""
+        return sum(self.seconds) + time.perf_counter() - self._start
+
     def on_epoch_end(self, epoch, logs=None):
         self.seconds.append(time.perf_counter() - self._start)
         if self.after is not None:
@@ -119,11 +123,14 @@ def _gankit_machinery_trainer(x, seed, xla=True):
     )
 
 
-def _recipe_trainer(x, seed, xla=True):
+def _recipe_trainer(x, seed, xla=True, **overrides):
+    """The default DCGAN recipe, or with recipe ``overrides`` (benchmarks/ experiments only)."""
     from gankit import data, recipes
 
     # xla=False: tests only, XLA compilation dominates a run of a few steps
-    gan, cfg = recipes.dcgan(x.shape[1:], seed=seed, **({} if xla else {"jit_compile": False}))
+    gan, cfg = recipes.dcgan(
+        x.shape[1:], seed=seed, **overrides, **({} if xla else {"jit_compile": False})
+    )
     return _Trainer(
         "gankit",
         gan,
@@ -175,7 +182,11 @@ def _round(value, digits=1):
 THRESHOLDS = (30, 15, 10, 5)
 
 
-def _time_to_quality(trainer, x, minutes, chunk_images, fid_samples, seed, peak, evaluator, log):
+def _time_to_quality(
+    trainer, x, minutes, chunk_images, fid_samples, seed, peak, evaluator, log, extra=None
+):
+    """``extra``: ``extra(clock) -> [callbacks]``, run after the clock's (for experiments, such as
+    benchmarks/recipe_time_to_quality.py's schedules, that read its ``elapsed()`` training time)."""
     steps = _chunk_steps(chunk_images, trainer.batch_size, trainer.steps_per_execution)
     evaluations = []
 
@@ -197,7 +208,11 @@ def _time_to_quality(trainer, x, minutes, chunk_images, fid_samples, seed, peak,
     with PeakRSS() as rss:
         clock = _Chunks(minutes * 60, evaluate)
         trainer.model.fit(
-            trainer.ds, epochs=100_000, steps_per_epoch=steps, callbacks=[clock], verbose=0
+            trainer.ds,
+            epochs=100_000,
+            steps_per_epoch=steps,
+            callbacks=[clock, *(extra(clock) if extra else ())],
+            verbose=0,
         )
     fids = [e["fid"] for e in evaluations]
     # the first chunk also traces (and, under XLA, compiles) the step: its excess over the median
