@@ -28,25 +28,28 @@ per second:
     batch_size=64, learning rates x1.5          6.93   6.50      128 s         534
       (g_learning_rate=0.0015 d_learning_rate=0.00075)
     batch_size=64 base_filters=64               6.18   6.10      159 s         470
+      the same, 5 minutes (a slower hour)       6.10   6.10      180 s         420
     batch_size=64 base_filters=64 d_filters=48  8.36   8.08      193 s         332
     batch_size=64 base_filters=96, 5 minutes    9.47   9.47      302 s         260
 
 Rows 2-6 ran in a scratch copy of this script that built the same trainer and called the same
 ``runner._time_to_quality``; this script reproduces them (the batch-64 run's first and fifth
 evaluations, FID 371.91 and 102.75, and the DiffAugment run's first, 240.83, came out the same to
-the digit). The scratch copy printed every fourth evaluation, so the ranges below for those rows are over
-those.
+the digit). The scratch copy printed every fourth evaluation, so the ranges below for those rows
+are over those.
 
 Read: decaying the learning rates made the run *worse*: the FID rose from 8.4 to 10.6 while both
 rates fell. DiffAugment slows the start on 4,000 images more than it helps within 5 minutes. A
 batch of 64 reaches a lower plateau (6.7-7.3 over its last minute, against 7.5-8.8 at batch 32),
 higher learning rates did not move it, and a wider generator (64 base filters instead of 48) went
 lower still and was still falling at the end, though it trains 28 % fewer images per second than
-the recipe; widening D as well (48 filters) nearly halved the images per second and ended higher
-(8.36), and a generator twice as wide (96) trained 60 % fewer images per second and reached only
-9.47 in the full 5 minutes.
-Larger batches ran *fewer* images per second under XLA on this CPU. None of these reached 5, and
-none was adopted: each changes the recipe that lessons 03, 05, 15 and 17 train and check.
+the recipe. Run again for 5 minutes while the machine ran 11 % slower, it went through the same
+evaluations to the digit and stopped one chunk short of the faster 4.5-minute run, at 6.10: on
+this CPU 5 minutes of that setting end near 6.1. Widening D as well (48 filters) nearly halved the
+images per second and ended higher (8.36), and a generator twice as wide (96) trained 60 % fewer
+images per second and reached only 9.47 in the full 5 minutes. Larger batches ran *fewer* images
+per second under XLA on this CPU. None of these reached 5, and none was adopted: each changes the
+recipe that lessons 03, 05, 15 and 17 train and check.
 """
 
 import json
