@@ -39,7 +39,7 @@ the digit). The scratch copy printed every fourth evaluation, so the ranges belo
 are over those.
 
 Read: decaying the learning rates made the run *worse*: the FID rose from 8.4 to 10.6 while both
-rates fell. DiffAugment slows the start on 4,000 images more than it helps within 5 minutes. A
+rates fell. DiffAugment slows the start on 4,000 images more than it helps within 4.5 minutes. A
 batch of 64 reaches a lower plateau (6.7-7.3 over its last minute, against 7.5-8.8 at batch 32),
 higher learning rates did not move it, and a wider generator (64 base filters instead of 48) went
 lower still and was still falling at the end, though it trains 28 % fewer images per second than
