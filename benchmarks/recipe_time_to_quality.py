@@ -63,6 +63,7 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 import keras  # noqa: E402
 
 from gankit import data, recipes  # noqa: E402
+from gankit.augment import check_policy  # noqa: E402
 from gankit.bench import runner  # noqa: E402
 from gankit.evaluator import load_evaluator  # noqa: E402
 
@@ -95,8 +96,8 @@ def main(minutes, settings):
     evaluator = load_evaluator()
     keras.utils.set_random_seed(0)  # as the benchmark does
     trainer, _ = runner._recipe_trainer(x, 0, **overrides)
-    if augment:
-        trainer.model.augment = augment  # read when the step is traced, at the first fit
+    if augment:  # read when the step is traced, at the first fit; checked as GAN(augment=) does
+        trainer.model.augment = ",".join(check_policy(augment))
     extra = None
     if schedule:
         kind, start = schedule.split(":")

@@ -127,10 +127,9 @@ def _recipe_trainer(x, seed, xla=True, **overrides):
     """The default DCGAN recipe, or with recipe ``overrides`` (benchmarks/ experiments only)."""
     from gankit import data, recipes
 
-    # xla=False: tests only, XLA compilation dominates a run of a few steps
-    gan, cfg = recipes.dcgan(
-        x.shape[1:], seed=seed, **overrides, **({} if xla else {"jit_compile": False})
-    )
+    if not xla:  # tests only: XLA compilation dominates a run of a few steps
+        overrides["jit_compile"] = False
+    gan, cfg = recipes.dcgan(x.shape[1:], seed=seed, **overrides)
     return _Trainer(
         "gankit",
         gan,
