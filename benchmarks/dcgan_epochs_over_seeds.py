@@ -77,5 +77,5 @@ def main(seeds, epochs, overrides=None):
 if __name__ == "__main__":
     chosen = [int(s) for s in (sys.argv[1] if len(sys.argv) > 1 else "0,1").split(",")]
     settings = dict(arg.split("=", 1) for arg in sys.argv[2:])  # e.g. d_learning_rate=1e-3
-    settings = {k: type(recipes.DCGAN_DEFAULTS[k])(v) for k, v in settings.items()}
+    settings = {k: recipes.setting_from_text(k, v) for k, v in settings.items()}
     main(chosen, int(os.environ.get("EPOCHS", "24")), settings)

@@ -91,7 +91,7 @@ class Anneal(keras.callbacks.Callback):
 
 def main(minutes, settings):
     schedule, augment = settings.pop("schedule", None), settings.pop("augment", None)
-    overrides = {k: type(recipes.DCGAN_DEFAULTS[k])(v) for k, v in settings.items()}
+    overrides = {k: recipes.setting_from_text(k, v) for k, v in settings.items()}
     x, _ = data.load_mnist("train")
     evaluator = load_evaluator()
     keras.utils.set_random_seed(0)  # as the benchmark does

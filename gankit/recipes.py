@@ -60,6 +60,29 @@ MLP_DEFAULTS = {
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
+def setting_from_text(name, text, defaults=None):
+    """``name=text`` from a command line (the benchmark scripts) as a recipe setting, typed like
+    its default in ``defaults`` (``DCGAN_DEFAULTS`` if not given): ``"64"`` -> 64, ``"1e-3"`` ->
+    0.001, ``"false"`` -> False (``bool("False")`` would be True), ``"none"`` -> None.
+    Raises ``ValueError`` in one line for an unknown name or a value of the wrong kind."""
+    defaults = DCGAN_DEFAULTS if defaults is None else defaults
+    if name not in defaults:
+        raise ValueError(f"{name}: not a recipe setting; expected one of {', '.join(defaults)}")
+    default, word = defaults[name], text.strip().lower()
+    if word == "none":
+        return None
+    if isinstance(default, bool):
+        if word not in ("true", "false"):
+            raise ValueError(f"{name}: expected true or false, got {text!r}")
+        return word == "true"
+    kind = float if default is None else type(default)
+    try:
+        return kind(text)
+    except ValueError:
+        words = {int: "a whole number", float: "a number"}.get(kind, kind.__name__)
+        raise ValueError(f"{name}: expected {words}, got {text!r}") from None
+
+
 @contextlib.contextmanager
 def precision(name):
     """Build networks under Keras' dtype policy ``name`` (one of ``PRECISIONS``), then restore

@@ -4,6 +4,8 @@ import ast
 import json
 from pathlib import Path
 
+import pytest
+
 from gankit import recipes
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -53,3 +55,20 @@ def test_mlp_recipe_is_notebook_02():
     )
     assert d["d_learning_rate"] == d["g_learning_rate"]
     assert p["EPOCHS"] == recipes.DEFAULT_EPOCHS["mlp"]
+
+
+def test_settings_from_the_command_line_are_typed_like_their_defaults():
+    parse = recipes.setting_from_text
+    assert parse("batch_size", "64") == 64 and type(parse("batch_size", "64")) is int
+    assert parse("g_learning_rate", "1.5e-3") == 0.0015
+    # bool("False") is True: the words are read, not Python's truthiness
+    assert parse("jit_compile", "false") is False and parse("jit_compile", "True") is True
+    assert parse("ema", "none") is None and parse("ema", "0.995") == 0.995
+    assert parse("ema", "0.9", recipes.MLP_DEFAULTS) == 0.9  # a default of None reads a float
+    for name, text, words in [
+        ("batch", "64", "not a recipe setting"),
+        ("jit_compile", "0", "expected true or false"),
+        ("batch_size", "6.5", "expected a whole number"),
+    ]:
+        with pytest.raises(ValueError, match=words):
+            parse(name, text)
