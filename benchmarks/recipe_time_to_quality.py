@@ -29,8 +29,19 @@ per second:
       (g_learning_rate=0.0015 d_learning_rate=0.00075)
     batch_size=64 base_filters=64               6.18   6.10      159 s         470
       the same, 5 minutes (a slower hour)       6.10   6.10      180 s         420
+    ema=0.999, 5 minutes (stop 37)              7.50   7.47      157 s         538
+    batch_size=64 base_filters=64 ema=0.999,    6.07   6.07      173 s         441
+      5 minutes (stop 37)
+    the same with ema=0.995, 5 minutes          6.33   6.33      187 s         412
     batch_size=64 base_filters=64 d_filters=48  8.36   8.08      193 s         332
     batch_size=64 base_filters=96, 5 minutes    9.47   9.47      302 s         260
+
+Under TensorFlow's oneDNN kernels (``TF_ENABLE_ONEDNN_OPTS=1``; the script, like the kit, turns
+them off unless told) and without XLA, 5 minutes each (stop 37):
+
+    jit_compile=false                           8.06   6.94      116 s         584
+    batch_size=64 base_filters=64 jit_compile=false
+                                                5.89   5.89      145 s         531
 
 Rows 2-6 ran in a scratch copy of this script that built the same trainer and called the same
 ``runner._time_to_quality``; this script reproduces them (the batch-64 run's first and fifth
@@ -48,7 +59,10 @@ evaluations to the digit and stopped one chunk short of the faster 4.5-minute ru
 this CPU 5 minutes of that setting end near 6.1. Widening D as well (48 filters) nearly halved the
 images per second and ended higher (8.36), and a generator twice as wide (96) trained 60 % fewer
 images per second and reached only 9.47 in the full 5 minutes. Larger batches ran *fewer* images
-per second under XLA on this CPU. None of these reached 5, and none was adopted: each changes the
+per second under XLA on this CPU. A slower generator average changes nothing within 5 minutes:
+the decay ramps up as (1 + t) / (10 + t), which passes 0.99 only after 890 steps, so 0.995 and
+0.999 follow 0.99's evaluations to the digit for the first two minutes. With oneDNN's faster
+kernels (no XLA) the wider setting ended lowest, at 5.89. None of these reached 5, and none was adopted: each changes the
 recipe that lessons 03, 05, 15 and 17 train and check.
 """
 

@@ -3,6 +3,7 @@ numbers, the keras.io reference re-implemented layer for layer, its train_step, 
 writes every key, and the README block generated from a bench.json."""
 
 import json
+import os
 from pathlib import Path
 
 import keras
@@ -126,6 +127,9 @@ def test_smoke_run_writes_every_key(smoke):
         assert set(quality[name]["seconds_to_fid"]) == {"30", "15", "10", "5"}
         assert quality[name]["evaluations"] and quality[name]["images_per_second"] > 0
     assert same["reference"]["batch_size"] == 64 and not same["reference"]["jit_compile"]
+    # the tests run with TF_ENABLE_ONEDNN_OPTS=0 (conftest): the file says the kernels were off
+    if os.environ.get("TF_ENABLE_ONEDNN_OPTS") == "0":
+        assert written["machine"]["onednn"] is False
     assert {"ratio_images_per_second"} <= set(same)
     assert {"reference_final_fid", "times_sooner", "times_sooner_after_warmup", "ratios"} <= set(
         quality
@@ -138,12 +142,13 @@ def _tool():
     return load_tool("bench_table")
 
 
-def test_readme_bench_block_is_generated():
+def test_readme_bench_blocks_are_generated():
     tool = _tool()
     readme = (ROOT / "README.md").read_text()
-    assert tool.update(readme, tool.load(None)) == readme, (
-        "README.md's benchmark block is stale: run python tools/bench_table.py"
-    )
+    for block, flag in ((tool.MAIN, ""), (tool.ONEDNN, " --onednn")):
+        assert tool.update(readme, tool.load(None, block), block) == readme, (
+            f"README.md's benchmark block is stale: run python tools/bench_table.py{flag}"
+        )
 
 
 def test_bench_table_renders_a_result(smoke):
@@ -155,6 +160,12 @@ def test_bench_table_renders_a_result(smoke):
     assert tool.update(f"a\n{tool.START}\nold\n{tool.END}\nb", result).startswith("a\n")
     with pytest.raises(ValueError, match="one <!-- bench:start -->"):
         tool.update("no markers", result)
+    # the oneDNN block: its own markers, and the caption says which kernels ran
+    assert "TensorFlow's oneDNN kernels " in block
+    other = tool.render(result, tool.ONEDNN)
+    assert other.startswith("<!-- bench-onednn:start -->") and "TF_ENABLE_ONEDNN_OPTS=1" in other
+    readme = f"{tool.START}\nold\n{tool.END}\n{tool.ONEDNN['start']}\nold\n{tool.ONEDNN['end']}"
+    assert tool.update(readme, result, tool.ONEDNN).startswith(f"{tool.START}\nold\n")
 
 
 def test_time_to_quality_hands_its_training_clock_to_extra_callbacks():

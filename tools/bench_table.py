@@ -4,6 +4,12 @@
     python tools/bench_table.py runs/bench/bench.json --check   # exit 1 if README.md is stale
     python tools/bench_table.py                                 # benchmarks/bench.json, or the
                                                                 # "not measured yet" placeholder
+    python tools/bench_table.py --onednn [BENCH_JSON] [--check] # the second block, below
+
+A second block, between ``<!-- bench-onednn:start -->`` and ``<!-- bench-onednn:end -->``, holds
+the same benchmark run under TensorFlow's default oneDNN kernels
+(``TF_ENABLE_ONEDNN_OPTS=1 python -m gankit bench``), committed as ``benchmarks/bench_onednn.json``:
+the kit switches oneDNN off for the same digits on every CPU, and that changes both trainers' speed.
 
 The block sits between ``<!-- bench:start -->`` and ``<!-- bench:end -->`` in "Measured numbers":
 the caption (date, machine, peak assumption, load) and the table come from
@@ -17,11 +23,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # rendering imports TensorFlow: no C++ logs
 sys.path.insert(0, str(ROOT / "tools"))
 from readme_block import replace_block, write_or_check  # noqa: E402
 
@@ -41,26 +49,52 @@ INTRO = (
 )
 
 
-def render(result):
+ONEDNN = {
+    "committed": ROOT / "benchmarks" / "bench_onednn.json",
+    "start": "<!-- bench-onednn:start -->",
+    "end": "<!-- bench-onednn:end -->",
+    "placeholder": (
+        "**The same benchmark under TensorFlow's default oneDNN kernels**: not measured yet. Run"
+        " `TF_ENABLE_ONEDNN_OPTS=1 python -m gankit bench --out runs/bench-onednn` on an idle"
+        " machine, copy its `bench.json` to `benchmarks/bench_onednn.json` and regenerate this"
+        " block with `python tools/bench_table.py --onednn`."
+    ),
+    "intro": (
+        "**The same benchmark under TensorFlow's default oneDNN kernels**"
+        " (`TF_ENABLE_ONEDNN_OPTS=1 python -m gankit bench`; regenerated from"
+        " `benchmarks/bench_onednn.json` by `python tools/bench_table.py --onednn`, not typed):"
+    ),
+}
+MAIN = {
+    "committed": COMMITTED,
+    "start": START,
+    "end": END,
+    "placeholder": PLACEHOLDER,
+    "intro": INTRO,
+}
+
+
+def render(result, block=MAIN):
     """The block, markers included: the placeholder for ``None``, else the benchmark's table."""
     if result is None:
-        return "\n".join([START, textwrap.fill(PLACEHOLDER, width=100), END])
+        return "\n".join([block["start"], textwrap.fill(block["placeholder"], 100), block["end"]])
     sys.path.insert(0, str(ROOT))
     from gankit.bench import markdown_table
 
-    return "\n".join([START, textwrap.fill(INTRO, width=100), "", markdown_table(result), END])
+    intro = textwrap.fill(block["intro"], width=100)
+    return "\n".join([block["start"], intro, "", markdown_table(result), block["end"]])
 
 
-def update(readme, result):
+def update(readme, result, block=MAIN):
     """``readme`` with the text between the markers replaced by :func:`render` of ``result``."""
-    return replace_block(readme, START, END, render(result))
+    return replace_block(readme, block["start"], block["end"], render(result, block))
 
 
-def load(path):
-    """The results in ``path`` (a bench.json), or ``None`` when no path is given and
-    ``benchmarks/bench.json`` does not exist."""
+def load(path, block=MAIN):
+    """The results in ``path`` (a bench.json), or ``None`` when no path is given and the block's
+    committed file does not exist."""
     if path is None:
-        path = COMMITTED if COMMITTED.exists() else None
+        path = block["committed"] if block["committed"].exists() else None
     return None if path is None else json.loads(Path(path).read_text(encoding="utf-8"))
 
 
@@ -73,14 +107,20 @@ def main(argv=None):
         help="a bench.json (default: benchmarks/bench.json if it exists, else the placeholder)",
     )
     parser.add_argument("--check", action="store_true", help="exit 1 if README.md is stale")
+    parser.add_argument(
+        "--onednn",
+        action="store_true",
+        help="the oneDNN block (default file: benchmarks/bench_onednn.json)",
+    )
     args = parser.parse_args(argv)
+    block = ONEDNN if args.onednn else MAIN
     try:
-        result = load(args.bench_json)
+        result = load(args.bench_json, block)
     except (OSError, ValueError) as exc:
         print(f"bench_table: error: {args.bench_json}: {exc}", file=sys.stderr)
         return 2
     readme = README.read_text(encoding="utf-8")
-    new = update(readme, result)
+    new = update(readme, result, block)
     return write_or_check(new, args.check)
 
 

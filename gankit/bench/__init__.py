@@ -42,6 +42,12 @@ What is measured (:func:`run`):
    image times images per second) against the machine's peak (:func:`machine_peak`), and the
    ratios gankit / reference.
 
+Both trainers run in one process, so under the same TensorFlow kernels: ``bench.json`` records
+whether TensorFlow's oneDNN kernels were on (:func:`onednn_enabled`). The command line switches them
+off unless ``TF_ENABLE_ONEDNN_OPTS`` is set, as the kit does everywhere for the same digits on
+every CPU; TensorFlow's own default on x86 Linux is on, which makes the reference's convolutions
+(no XLA) about twice as fast and XLA no help (README, "Measured numbers": both runs side by side).
+
 FLOPs are counted by hand from the layer shapes (:func:`forward_flops`): Dense ``2 * in * out``,
 Conv2D ``2 * k_h * k_w * c_in * c_out * H_out * W_out``, Conv2DTranspose ``2 * k_h * k_w * c_in *
 c_out * H_in * W_in``, per image; biases, activations, normalisation, pooling and the optimizer
@@ -51,7 +57,13 @@ the tape) and D forward and backward on a real and a fake image (``2 * 3 * F_D``
 counted as twice the forward); G's step runs G and D forward and backward (``3 * F_G + 3 * F_D``).
 """
 
-from gankit.bench.hardware import PeakRSS, forward_flops, machine_peak, train_step_flops
+from gankit.bench.hardware import (
+    PeakRSS,
+    forward_flops,
+    machine_peak,
+    onednn_enabled,
+    train_step_flops,
+)
 from gankit.bench.reference import (
     REFERENCE,
     ReferenceGAN,
@@ -72,6 +84,7 @@ __all__ = [
     "forward_flops",
     "machine_peak",
     "markdown_table",
+    "onednn_enabled",
     "reference_dataset",
     "reference_discriminator",
     "reference_gan",

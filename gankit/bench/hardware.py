@@ -70,6 +70,20 @@ def _cpuinfo_field(text, name):
     return None
 
 
+def onednn_enabled():
+    """Whether TensorFlow runs its oneDNN kernels in this process: on by default on x86 Linux,
+    off under ``TF_ENABLE_ONEDNN_OPTS=0``, which the kit's command line, notebooks and tests set
+    unless the environment says otherwise (the same digits on every CPU). It changes the speed of
+    convolutions on a CPU several-fold, so the benchmark records it. ``None`` if TensorFlow does
+    not say (a private function of TensorFlow's, read defensively)."""
+    try:
+        from tensorflow.python.util import _pywrap_util_port
+
+        return bool(_pywrap_util_port.IsMklEnabled())
+    except (ImportError, AttributeError):  # pragma: no cover - another TensorFlow build
+        return None
+
+
 def machine_peak():
     """The machine's fp32 peak: cores (``os.sched_getaffinity``) x GHz (``cpu MHz`` in
     /proc/cpuinfo) x FLOP per cycle: 32 with AVX2 + FMA (2 FMA units x 8 floats x 2), 64 with

@@ -91,7 +91,8 @@ def markdown_table(result):
     caption = (
         f"Measured {result['date'][:10]} on {m['cpu']}, {m['cores']} cores"
         f" (peak {_fmt(m['peak_gflops'], '', 0)} GFLOP/s: {m['peak_assumption']}),"
-        f" TensorFlow {m['tensorflow']}, Keras {m['keras']}; load average at the start"
+        f" TensorFlow {m['tensorflow']}, Keras {m['keras']}, {_onednn(m.get('onednn', 'absent'))};"
+        " load average at the start"
         f" {m['load_average_at_start'][0]}. {s['minutes']:g} minutes of training per trainer,"
         f" FID of {s['fid_samples']:,} samples against the {s['train_images']:,} training images"
         f" every ~{s['eval_images']:,} images (evaluation time not counted; training seconds"
@@ -101,6 +102,13 @@ def markdown_table(result):
     lines.append("|---|---|---|---|")
     lines += [f"| {' | '.join(row)} |" for row in rows]
     return "\n".join(lines)
+
+
+def _onednn(state):
+    if state == "absent":  # runs before the benchmark recorded it (under the command line's 0)
+        return "oneDNN not recorded (the command line sets TF_ENABLE_ONEDNN_OPTS=0 unless told)"
+    words = {True: "on", False: "off (TF_ENABLE_ONEDNN_OPTS=0)", None: "unknown"}[state]
+    return f"TensorFlow's oneDNN kernels {words}"
 
 
 def _minus(a, b):

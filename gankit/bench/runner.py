@@ -14,7 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gankit.bench.hardware import PeakRSS, machine_peak, train_step_flops
+from gankit.bench.hardware import PeakRSS, machine_peak, onednn_enabled, train_step_flops
 from gankit.bench.reference import (
     REFERENCE,
     reference_dataset,
@@ -289,6 +289,7 @@ def run(
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "python": platform.python_version(),
+        "onednn": onednn_enabled(),
         "load_average_at_start": [round(v, 2) for v in os.getloadavg()],
     }
     peak = machine["peak_gflops"]
