@@ -29,7 +29,9 @@ import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # rendering imports TensorFlow: no C++ logs
+# rendering imports TensorFlow: quiet, as the kit runs it
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 sys.path.insert(0, str(ROOT / "tools"))
 from readme_block import replace_block, write_or_check  # noqa: E402
 
