@@ -69,6 +69,7 @@ def test_settings_from_the_command_line_are_typed_like_their_defaults():
         ("batch", "64", "not a recipe setting"),
         ("jit_compile", "0", "expected true or false"),
         ("batch_size", "6.5", "expected a whole number"),
+        ("g_learning_rate", "fast", "expected a number"),
     ]:
         with pytest.raises(ValueError, match=words):
             parse(name, text)
