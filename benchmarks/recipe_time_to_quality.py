@@ -62,8 +62,8 @@ images per second and reached only 9.47 in the full 5 minutes. Larger batches ra
 per second under XLA on this CPU. A slower generator average changes nothing within 5 minutes:
 the decay ramps up as (1 + t) / (10 + t), which passes 0.99 only after 890 steps, so 0.995 and
 0.999 follow 0.99's evaluations to the digit for the first two minutes. With oneDNN's faster
-kernels (no XLA) the wider setting ended lowest, at 5.89. None of these reached 5, and none was adopted: each changes the
-recipe that lessons 03, 05, 15 and 17 train and check.
+kernels (no XLA) the wider setting ended lowest, at 5.89. None of these reached 5, and none was
+adopted: each changes the recipe that lessons 03, 05, 15 and 17 train and check.
 """
 
 import json
