@@ -37,7 +37,8 @@ per second:
     batch_size=64 base_filters=96, 5 minutes    9.47   9.47      302 s         260
 
 Under TensorFlow's oneDNN kernels (``TF_ENABLE_ONEDNN_OPTS=1``; the script, like the kit, turns
-them off unless told) and without XLA, 5 minutes each (stop 37):
+them off unless told) and without XLA, 5 minutes each (stop 37, on an AMD EPYC host; on an Intel
+Xeon host XLA was the faster choice under oneDNN too: README, "XLA or not"):
 
     jit_compile=false                           8.06   6.94      116 s         584
     batch_size=64 base_filters=64 jit_compile=false

@@ -138,6 +138,14 @@ def build_parser():
         " tensor cores, such as Colab's T4) or mixed_bfloat16 (no faster on this course's CPU)",
     )
     train.add_argument(
+        "--xla",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="compile each training step with XLA (the default, which Keras leaves off on a CPU;"
+        " every measured number in the course). --no-xla runs TensorFlow's own kernels instead:"
+        ' which is faster depends on the machine (README, "XLA or not"), so try both',
+    )
+    train.add_argument(
         "--fid-samples",
         type=_int_between(2, 100_000),
         default=1000,
@@ -198,7 +206,7 @@ def _writable_dir(path):
     return path
 
 
-RESUME_KEYS = ("model", "dataset", "seed", "keep", "precision")
+RESUME_KEYS = ("model", "dataset", "seed", "keep", "precision", "xla")
 BEST_FILE = "best_generator.keras"  # in the checkpoint folder, written by KeepBest
 
 
@@ -232,9 +240,13 @@ def _resume_point(args, ckpt_dir):
     settings = notes.get("settings", {})
     for key in RESUME_KEYS:
         if key in settings and settings[key] != getattr(args, key):
+            stored, given = settings[key], getattr(args, key)
+            if isinstance(stored, bool):  # a switch, spelled as on the command line
+                made = f"--{'' if stored else 'no-'}{key}, not --{'' if given else 'no-'}{key}"
+            else:
+                made = f"{key} {stored!r}, not {given!r}"
             raise CLIError(
-                f"--resume: the checkpoint was made with {key} {settings[key]!r}, not"
-                f" {getattr(args, key)!r}; use the same settings to resume"
+                f"--resume: the checkpoint was made with {made}; use the same settings to resume"
             )
     done, spent = int(state["epoch"]), float(notes.get("train_seconds", 0.0))
     stored = (
@@ -315,7 +327,7 @@ def train(args):
     except RuntimeError as exc:
         raise CLIError(str(exc)) from None
     is_conditional = args.model in recipes.CONDITIONAL
-    options = {"precision": args.precision}
+    options = {"precision": args.precision, "jit_compile": args.xla}
     if is_conditional:
         if y is None:
             raise CLIError(
@@ -341,6 +353,8 @@ def train(args):
             " step runs per call (Keras's multi-step loop fails under the strategy)",
             flush=True,
         )
+    if not args.xla and not strategy:
+        print("XLA off (--no-xla): each step runs TensorFlow's own kernels", flush=True)
     if args.precision != "float32":
         scaling = ", with dynamic loss scaling" if args.precision == "mixed_float16" else ""
         print(

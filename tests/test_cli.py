@@ -107,6 +107,36 @@ def test_train_on_two_devices_and_resume_on_them(tmp_path):
     assert history.shape[0] == 2 and np.isfinite(history).all()
 
 
+def test_no_xla_trains_without_it_and_resumes_only_without_it(tmp_path, capsys, monkeypatch):
+    """``--no-xla`` compiles the recipe with ``jit_compile=False`` (the trainer itself is checked,
+    not only what metrics.json says), and a resumed run keeps the run's choice: the digits of a
+    step differ with and without XLA, so switching would not continue the same run."""
+    from gankit import recipes
+
+    built = []
+
+    def recording(*args, **kwargs):
+        gan, cfg = recipes.mlp_gan(*args, **kwargs)
+        built.append(gan)
+        return gan, cfg
+
+    monkeypatch.setitem(recipes.RECIPES, "mlp", recording)
+    out = tmp_path / "run"
+    run = ["train", "mlp", "--dataset", "digits", "--out", str(out)]
+    assert cli.main([*run, "--epochs", "1", "--no-xla"]) == 0
+    assert "XLA off (--no-xla)" in capsys.readouterr().out
+    assert built[-1].jit_compile is False
+    assert json.loads((out / "metrics.json").read_text())["config"]["jit_compile"] is False
+    assert cli.main([*run, "--epochs", "2", "--resume"]) == 2  # --xla is the default
+    err = capsys.readouterr().err
+    assert "made with --no-xla, not --xla" in err and len(err.splitlines()) == 1
+    assert cli.main([*run, "--epochs", "2", "--resume", "--no-xla"]) == 0
+    assert built[-1].jit_compile is False
+    assert json.loads((out / "metrics.json").read_text())["epochs"] == 2
+    # and XLA is the default (the value above goes to the recipe as it is)
+    assert cli.build_parser().parse_args(run).xla is True
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

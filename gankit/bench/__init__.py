@@ -46,8 +46,8 @@ Both trainers run in one process, so under the same TensorFlow kernels: ``bench.
 whether TensorFlow's oneDNN kernels were on (:func:`onednn_enabled`). The command line switches them
 off unless ``TF_ENABLE_ONEDNN_OPTS`` is set, as the kit does everywhere for the same digits on
 every CPU; TensorFlow's own default on x86 Linux is on, which makes the reference's convolutions
-(no XLA) about twice as fast and XLA the slower choice for the recipe (README, "Measured numbers":
-both runs side by side).
+(no XLA) about twice as fast and, on one of the two hosts measured, XLA the slower choice for the
+recipe (README, "Measured numbers": both runs side by side, and "XLA or not").
 
 FLOPs are counted by hand from the layer shapes (:func:`forward_flops`): Dense ``2 * in * out``,
 Conv2D ``2 * k_h * k_w * c_in * c_out * H_out * W_out``, Conv2DTranspose ``2 * k_h * k_w * c_in *
