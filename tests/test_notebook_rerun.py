@@ -17,7 +17,7 @@ from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 SHRINK = {
-    "01_gan_you_can_see.ipynb": "N_POINTS = 2048\nEPOCHS = 8\nSURFACE_EPOCHS = (1, 4, EPOCHS)\nPROBE_EPOCHS = 4",
+    "01_gan_you_can_see.ipynb": "N_POINTS = 1024\nEPOCHS = 4\nSURFACE_EPOCHS = (1, 2, EPOCHS)\nPROBE_EPOCHS = 1",
 }
 
 
