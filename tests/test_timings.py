@@ -96,6 +96,22 @@ def test_the_script_names_a_notebook_over_the_limit():
     assert tool.over_the_limit({"x.ipynb": ("1", "2.00")}) == []
 
 
+def test_each_row_keeps_the_cpu_it_was_measured_on():
+    """The CI host changed between CPUs whose times differ by up to 1.4 times (stop 38): a row
+    says where it was measured, and a table from before the CPU column reads as not recorded."""
+    tool = _tool()
+    old = "# t\n\nMeasured by `python tools/execute_notebooks.py` on x, 2 cores, 2026-12-04, one.\n"
+    old += "| `01_a.ipynb` | 45 | 1.03 | 2026-12-04 |\n| `02_b.ipynb` | 50 | 1.10 | 2026-12-04 |\n"
+    assert tool.read_cpus(old) == {"01_a.ipynb": None, "02_b.ipynb": None}
+    assert tool.cpu_summary(tool.read_cpus(old)) == "CPU not recorded"
+    new = old.replace("| 1.03 | 2026-12-04 |", "| 1.03 | 2026-12-07 | Intel Xeon |")
+    cpus = tool.read_cpus(new)
+    assert cpus == {"01_a.ipynb": "Intel Xeon", "02_b.ipynb": None}
+    assert tool.cpu_summary(cpus) == "CPU not recorded: 1 row, Intel Xeon: 1 row"
+    assert tool.cpu_summary({"a": "Intel Xeon", "b": "Intel Xeon"}) == "Intel Xeon"
+    assert tool.read_rows(new)["01_a.ipynb"] == ("45", "1.03")  # the new column leaves the rest
+
+
 def test_each_row_keeps_the_day_it_was_measured():
     """Re-running one notebook must not re-date the others (the header once said one day for all)."""
     tool = _tool()

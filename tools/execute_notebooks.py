@@ -142,6 +142,28 @@ def read_dates(text):
     return dates
 
 
+def read_cpus(text):
+    """TIMINGS.md's CPU of each row: ``{notebook: name or None}`` (rows before 2026-12-07 have no
+    CPU column: the course's CI host changed between an AMD EPYC and an Intel Xeon, whose times
+    differ by up to 1.4 times, so each row says where it was measured)."""
+    cpus = {}
+    for line in text.splitlines():
+        if line.startswith("| `"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            cpus[cells[0].strip("`")] = cells[4] if len(cells) > 4 and cells[4] != "–" else None
+    return cpus
+
+
+def cpu_summary(cpus):
+    """The CPUs of the rows for TIMINGS.md's measurement line: one name, or each with its count."""
+    counts = {}
+    for cpu in cpus.values():
+        counts[cpu or "CPU not recorded"] = counts.get(cpu or "CPU not recorded", 0) + 1
+    if len(counts) == 1:
+        return next(iter(counts))
+    return ", ".join(f"{name}: {n} row{'s' * (n != 1)}" for name, n in sorted(counts.items()))
+
+
 def over_the_limit(rows, limit=MEMORY_LIMIT_GB):
     """The notebooks of TIMINGS.md's ``rows`` whose measured peak exceeds ``limit`` GB, as
     ``"name (peak GB)"``; main() fails when there is one."""
@@ -152,21 +174,21 @@ def over_the_limit(rows, limit=MEMORY_LIMIT_GB):
     ]
 
 
-def write_timings(timings_file, rows, dates):
-    """Write TIMINGS.md from ``rows`` and ``dates`` and the README's block from it."""
+def write_timings(timings_file, rows, dates, cpus):
+    """Write TIMINGS.md from ``rows``, ``dates`` and ``cpus`` and the README's block from it."""
     lines = [
         "# Notebook wall times",
         "",
         f"Measured by `python tools/execute_notebooks.py` on {platform.machine()}, "
-        f"{os.cpu_count()} cores, {span(dates)}, one notebook at a time.",
+        f"{os.cpu_count()} cores ({cpu_summary(cpus)}), {span(dates)}, one notebook at a time.",
         "Peak memory: the kernel's largest resident set, sampled every 0.2 s (limit"
         f" {MEMORY_LIMIT_GB:g} GB, a free Binder session's); – where not measured yet. Each row"
         " says the day it was measured.",
         "",
-        "| notebook | seconds | peak memory (GB) | measured |",
-        "|---|---|---|---|",
+        "| notebook | seconds | peak memory (GB) | measured | CPU |",
+        "|---|---|---|---|---|",
         *(
-            f"| `{name}` | {secs} | {gb} | {dates.get(name) or '–'} |"
+            f"| `{name}` | {secs} | {gb} | {dates.get(name) or '–'} | {cpus.get(name) or '–'} |"
             for name, (secs, gb) in sorted(rows.items())
         ),
     ]
@@ -183,7 +205,9 @@ def main(argv):
     paths = [Path(p).resolve() for p in argv] or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
     timings_file = ROOT / "notebooks" / "TIMINGS.md"
     text = timings_file.read_text() if timings_file.exists() else ""
-    rows, dates = read_rows(text), read_dates(text)
+    rows, dates, cpus = read_rows(text), read_dates(text), read_cpus(text)
+    from gankit.bench.hardware import cpu_model
+
     failed = []
     for path in paths:
         seconds, gigabytes = execute(path)
@@ -192,8 +216,9 @@ def main(argv):
             continue
         rows[path.name] = f"{seconds:.0f}", f"{gigabytes:.2f}"
         dates[path.name] = time.strftime("%Y-%m-%d")
+        cpus[path.name] = cpu_model()
         print(f"{seconds:6.1f} s  {gigabytes:5.2f} GB  {path.relative_to(ROOT)}", flush=True)
-    write_timings(timings_file, rows, dates)
+    write_timings(timings_file, rows, dates, cpus)
     too_big = over_the_limit(rows)
     if too_big:
         failed.append(f"over {MEMORY_LIMIT_GB:g} GB of memory: {', '.join(too_big)}")

@@ -70,6 +70,11 @@ def _cpuinfo_field(text, name):
     return None
 
 
+def cpu_model():
+    """The CPU's name as /proc/cpuinfo gives it ("model name"), else what ``platform`` knows."""
+    return _cpuinfo_field(_cpuinfo(), "model name") or platform.processor() or platform.machine()
+
+
 def onednn_enabled():
     """Whether TensorFlow runs its oneDNN kernels in this process: on by default on x86 Linux,
     off under ``TF_ENABLE_ONEDNN_OPTS=0``, which the kit's command line, notebooks and tests set
@@ -105,7 +110,7 @@ def machine_peak():
         per_cycle, why = 16, "no AVX2/FMA flags found: assumed 16"
     peak = cores * ghz * per_cycle if ghz else None
     return {
-        "cpu": _cpuinfo_field(text, "model name") or platform.processor() or platform.machine(),
+        "cpu": cpu_model(),
         "cores": cores,
         "ghz": None if ghz is None else round(ghz, 3),
         "flop_per_cycle": per_cycle,
