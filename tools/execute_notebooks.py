@@ -145,7 +145,7 @@ def read_dates(text):
 def read_cpus(text):
     """TIMINGS.md's CPU of each row: ``{notebook: name or None}`` (rows before 2026-12-07 have no
     CPU column: the course's CI host changed between an AMD EPYC and an Intel Xeon, whose times
-    differ by up to 1.4 times, so each row says where it was measured)."""
+    differ by up to 1.7 times, so each row says where it was measured)."""
     cpus = {}
     for line in text.splitlines():
         if line.startswith("| `"):
