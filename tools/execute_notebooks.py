@@ -15,6 +15,7 @@ import platform
 import re
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import nbformat
@@ -120,45 +121,47 @@ def timings_stamp(text):
     return line.removeprefix("Measured by `python tools/execute_notebooks.py` on ").rstrip(".")
 
 
-def read_rows(text):
-    """TIMINGS.md's rows: ``{notebook: (seconds, peak GB or "–")}``."""
-    rows = {}
+def _table(text):
+    """TIMINGS.md's notebook rows as ``{notebook: [its other cells]}``."""
+    table = {}
     for line in text.splitlines():
         if line.startswith("| `"):
             cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            rows[cells[0].strip("`")] = (cells[1], cells[2] if len(cells) > 2 else "–")
-    return rows
+            table[cells[0].strip("`")] = cells[1:]
+    return table
+
+
+def read_rows(text):
+    """TIMINGS.md's rows: ``{notebook: (seconds, peak GB or "–")}``."""
+    return {
+        name: (cells[0], cells[1] if len(cells) > 1 else "–")
+        for name, cells in _table(text).items()
+    }
 
 
 def read_dates(text):
     """TIMINGS.md's measurement date of each row: ``{notebook: "YYYY-MM-DD"}``. A table without
     the date column (before 2026-12-05) gives every row the date of its measurement line."""
     stamp = re.search(r"\d{4}-\d{2}-\d{2}", text.splitlines()[2] if text.count("\n") > 2 else "")
-    dates = {}
-    for line in text.splitlines():
-        if line.startswith("| `"):
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            dates[cells[0].strip("`")] = cells[3] if len(cells) > 3 else stamp and stamp.group()
-    return dates
+    return {
+        name: cells[2] if len(cells) > 2 else stamp and stamp.group()
+        for name, cells in _table(text).items()
+    }
 
 
 def read_cpus(text):
     """TIMINGS.md's CPU of each row: ``{notebook: name or None}`` (rows before 2026-12-07 have no
     CPU column: the course's CI host changed between an AMD EPYC and an Intel Xeon, whose times
     differ by up to 1.7 times, so each row says where it was measured)."""
-    cpus = {}
-    for line in text.splitlines():
-        if line.startswith("| `"):
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            cpus[cells[0].strip("`")] = cells[4] if len(cells) > 4 and cells[4] != "–" else None
-    return cpus
+    return {
+        name: cells[3] if len(cells) > 3 and cells[3] != "–" else None
+        for name, cells in _table(text).items()
+    }
 
 
 def cpu_summary(cpus):
     """The CPUs of the rows for TIMINGS.md's measurement line: one name, or each with its count."""
-    counts = {}
-    for cpu in cpus.values():
-        counts[cpu or "CPU not recorded"] = counts.get(cpu or "CPU not recorded", 0) + 1
+    counts = Counter(cpu or "CPU not recorded" for cpu in cpus.values())
     if len(counts) == 1:
         return next(iter(counts))
     return ", ".join(f"{name}: {n} row{'s' * (n != 1)}" for name, n in sorted(counts.items()))
