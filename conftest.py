@@ -1,11 +1,39 @@
-"""Project-wide pytest hooks: per-notebook wall times in the summary of a run."""
+"""Project-wide pytest hooks: notebooks run longest first, and their wall times are summed in the
+summary of a run."""
 
 import collections
+import re
+from pathlib import Path
 
 # Student copies stop at their first exercise by design; tests/test_exercises.py covers them.
 collect_ignore_glob = ["notebooks/exercises/*"]
 
 _notebook_seconds = collections.defaultdict(float)
+TIMINGS = Path(__file__).resolve().parent / "notebooks" / "TIMINGS.md"
+
+
+def _seconds_alone():
+    """``{notebook file name: seconds}`` from notebooks/TIMINGS.md (the times measured alone by
+    tools/execute_notebooks.py); a notebook without a row counts as 0."""
+    text = TIMINGS.read_text() if TIMINGS.is_file() else ""
+    return {name: int(s) for name, s in re.findall(r"^\| `([^`]+)` \| (\d+) \|", text, re.M)}
+
+
+def pytest_collection_modifyitems(items):
+    """Notebooks in order of their measured time, longest first, after the unit tests; each
+    notebook's cells keep their order. Two workers (``--dist loadfile``) hand out files in this
+    order, so the run ends on short notebooks rather than with one worker idle while the other
+    still runs a long one (longest-processing-time-first scheduling)."""
+    seconds = _seconds_alone()
+
+    def key(pair):
+        index, item = pair
+        path = item.nodeid.split("::")[0]
+        if not path.endswith(".ipynb"):
+            return (0, 0, "", index)
+        return (1, -seconds.get(Path(path).name, 0), path, index)
+
+    items[:] = [item for _, item in sorted(enumerate(items), key=key)]
 
 
 def pytest_runtest_logreport(report):
