@@ -14,7 +14,9 @@ TIMINGS = Path(__file__).resolve().parent / "notebooks" / "TIMINGS.md"
 
 def _seconds_alone():
     """``{notebook file name: seconds}`` from notebooks/TIMINGS.md (the times measured alone by
-    tools/execute_notebooks.py); a notebook without a row counts as 0."""
+    tools/execute_notebooks.py); a notebook without a row counts as 0. One pattern rather than that
+    script's ``read_rows``: importing the script sets TensorFlow's and matplotlib's environment
+    variables, which pytest's own process should not inherit from its configuration file."""
     text = TIMINGS.read_text() if TIMINGS.is_file() else ""
     return {name: int(s) for name, s in re.findall(r"^\| `([^`]+)` \| (\d+) \|", text, re.M)}
 
