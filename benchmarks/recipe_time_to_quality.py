@@ -64,7 +64,9 @@ per second under XLA on this CPU. A slower generator average changes nothing wit
 the decay ramps up as (1 + t) / (10 + t), which passes 0.99 only after 890 steps, so 0.995 and
 0.999 follow 0.99's evaluations to the digit for the first two minutes. With oneDNN's faster
 kernels (no XLA) the wider setting ended lowest, at 5.89. None of these reached 5, and none was
-adopted: each changes the recipe that lessons 03, 05, 15 and 17 train and check.
+adopted: each changes the recipe that lessons 03, 05, 15 and 17 train and check. A different
+recipe did reach 5 (stop 40): the self-conditioned one, timed against this one by
+``benchmarks/self_conditioned_time_to_quality.py``.
 """
 
 import json

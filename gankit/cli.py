@@ -2,6 +2,7 @@
 
     python -m gankit train dcgan --dataset mnist --minutes 2.5 --out runs/dcgan
     python -m gankit train cgan --dataset mnist --minutes 3 --out runs/cgan
+    python -m gankit train self_conditioned --minutes 5 --out runs/sc
     python -m gankit sample runs/dcgan/generator.keras -n 64 --out grid.png
     python -m gankit exercises build
     python -m gankit exercises check submissions/ --csv grades.csv
@@ -339,7 +340,11 @@ def train(args):
         # under several replicas GAN.compile turns XLA off with a warning; the line below says so
         warnings.filterwarnings("ignore", message="jit_compile=True cannot run")
         warnings.filterwarnings("ignore", message="steps_per_execution > 1 fails")
-        gan, cfg = recipes.RECIPES[args.model](x.shape[1:], seed=args.seed, **options)
+        labels = y if is_conditional else None
+        if args.model in recipes.CLUSTERED:  # clusters the images (seeded: a resume finds the same)
+            gan, cfg, labels = recipes.RECIPES[args.model](x, seed=args.seed, **options)
+        else:
+            gan, cfg = recipes.RECIPES[args.model](x.shape[1:], seed=args.seed, **options)
         if done:
             try:
                 checkpoints.restore(gan, ckpt_dir)
@@ -362,9 +367,15 @@ def train(args):
             " and each network's last layer stay float32",
             flush=True,
         )
+    if args.model in recipes.CLUSTERED:
+        print(
+            f"{args.model}: {len(gan.shares)} k-means clusters of the images stand in for labels"
+            " (none are read); each sample's cluster is drawn by the clusters' shares",
+            flush=True,
+        )
     ds = data.make_dataset(
         x,
-        y if is_conditional else None,
+        labels,
         batch_size=cfg["batch_size"],
         seed=args.seed,
         start_epoch=done,

@@ -358,3 +358,21 @@ def test_the_command_line_starts_without_tensorflow_until_a_command_needs_it():
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]", run.stdout
+
+
+def test_train_self_conditioned_clusters_the_images_and_samples_by_their_shares(tmp_path, capsys):
+    """The recipe that needs no labels: it clusters the images itself, says so, and its grid and
+    FID samples draw each cluster by its share (gankit.self_conditioned)."""
+    out = tmp_path / "run"
+    args = ["train", "self_conditioned", "--dataset", "digits", "--epochs", "1", "--out", str(out)]
+    assert cli.main(args) == 0, capsys.readouterr().err
+    printed = capsys.readouterr().out
+    assert "20 k-means clusters of the images stand in for labels" in printed
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["model"] == "self_conditioned" and metrics["config"]["clusters"] == 20
+    assert "requested_class_accuracy" not in metrics  # clusters are not classes anyone asked for
+    generator = keras.models.load_model(out / "generator.keras", safe_mode=True)
+    assert generator.get_layer("label_embedding").input_dim == 20
+    # samples.png: 64 samples by the shares, 8 x 8 digits of 8 pixels
+    rows, cols = plt.imread(out / "samples.png").shape[:2]
+    assert rows == cols

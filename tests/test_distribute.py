@@ -151,7 +151,7 @@ def _worker():
         g = models.mlp_generator(4, (8, 8, 1), (16,))
         return gans.GAN(g, models.dcgan_discriminator((8, 8, 1), 8), seed=3, **options)
 
-    from gankit import conditional, infogan, pix2pix
+    from gankit import conditional, infogan, pix2pix, self_conditioned
 
     labels = np.arange(N_SAMPLES) % 3  # the fakes' labels are drawn, per replica, by the trainer
 
@@ -179,6 +179,15 @@ def _worker():
                 3,
                 seed=3,
                 r1_gamma=1.0,
+            ),
+            (images, labels),
+        ),
+        "self_conditioned": (  # the fakes' clusters drawn by their shares, per replica
+            lambda: self_conditioned.SelfConditionedGAN(
+                labelled_g(),
+                conditional.projection_discriminator((8, 8, 1), 3, 8),
+                [0.5, 0.3, 0.2],
+                seed=3,
             ),
             (images, labels),
         ),
@@ -306,13 +315,14 @@ def test_the_ema_copy_matches_too(results):
         "r1_noise_smoothing",
         "diffaugment",
         "conditional_r1",
+        "self_conditioned",
         "acgan",
         "infogan_r1",
         "pix2pix",
     ],
 )
 def test_every_later_trainer_under_two_replicas_matches_one_device(results, name):
-    """Part 3's trainers and Part 4's conditional ones, InfoGAN and pix2pix: penalties, the
+    """Part 3's trainers and Part 4's conditional ones (the self-conditioned one too), InfoGAN and pix2pix: penalties, the
     auxiliary classifier's, the information and the L1 loss averaged over the global batch; interpolation weights,
     instance noise, augmentations, the fakes' labels and InfoGAN's codes drawn per replica from the global batch's draw (gankit.replicas.draw)."""
     one, other = results["trainers"][name]["one"], results["trainers"][name]["replicas"]
