@@ -158,15 +158,24 @@ def cgan(image_shape, seed=0, **overrides):
     from gankit import conditional
 
     cfg = _merge(CGAN_DEFAULTS, overrides)
+    n = cfg["n_classes"]
+    return _conditional(conditional.ConditionalGAN, image_shape, n, cfg, seed, n)
+
+
+def _conditional(trainer, image_shape, n_classes, cfg, seed, *args):
+    """``trainer(G([z, y]), projection D, *args, ...)`` built under the recipe's precision, compiled:
+    the networks of ``cgan`` and ``self_conditioned``."""
+    from gankit import conditional
+
     with precision(cfg["precision"]):
-        gan = conditional.ConditionalGAN(
+        gan = trainer(
             conditional.conditional_generator(
-                cfg["latent_dim"], image_shape, cfg["n_classes"], base_filters=cfg["base_filters"]
+                cfg["latent_dim"], image_shape, n_classes, base_filters=cfg["base_filters"]
             ),
             conditional.projection_discriminator(
-                image_shape, cfg["n_classes"], base_filters=cfg["d_filters"]
+                image_shape, n_classes, base_filters=cfg["d_filters"]
             ),
-            cfg["n_classes"],
+            *args,
             seed=seed,
             ema=cfg["ema"],
             r1_gamma=cfg["r1_gamma"],
@@ -179,26 +188,11 @@ def self_conditioned(images, seed=0, **overrides):
     for ``images`` with ``SELF_CONDITIONED_DEFAULTS``: the images are clustered first (k-means,
     ``clusters`` of them, seeded by ``seed``). Fit it on ``(images, labels)`` batches of these
     images and the returned cluster ``labels``. Returns ``(gan, config, labels)``."""
-    from gankit import conditional
     from gankit import self_conditioned as sc
 
     cfg = _merge(SELF_CONDITIONED_DEFAULTS, overrides)
     labels, shares = sc.cluster_images(images, cfg["clusters"], seed=seed)
-    image_shape = images.shape[1:]
-    with precision(cfg["precision"]):
-        gan = sc.SelfConditionedGAN(
-            conditional.conditional_generator(
-                cfg["latent_dim"], image_shape, len(shares), base_filters=cfg["base_filters"]
-            ),
-            conditional.projection_discriminator(
-                image_shape, len(shares), base_filters=cfg["d_filters"]
-            ),
-            shares,
-            seed=seed,
-            ema=cfg["ema"],
-            r1_gamma=cfg["r1_gamma"],
-        )
-    gan, cfg = _compile(gan, cfg)
+    gan, cfg = _conditional(sc.SelfConditionedGAN, images.shape[1:], len(shares), cfg, seed, shares)
     return gan, cfg, labels
 
 
