@@ -145,7 +145,7 @@ def _tool():
 def test_readme_bench_blocks_are_generated():
     tool = _tool()
     readme = (ROOT / "README.md").read_text()
-    for block, flag in ((tool.MAIN, ""), (tool.ONEDNN, " --onednn")):
+    for block, flag in ((tool.MAIN, ""), (tool.ONEDNN, " --onednn"), (tool.XEON, " --xeon")):
         assert tool.update(readme, tool.load(None, block), block) == readme, (
             f"README.md's benchmark block is stale: run python tools/bench_table.py{flag}"
         )
@@ -166,6 +166,12 @@ def test_bench_table_renders_a_result(smoke):
     assert other.startswith("<!-- bench-onednn:start -->") and "TF_ENABLE_ONEDNN_OPTS=1" in other
     readme = f"{tool.START}\nold\n{tool.END}\n{tool.ONEDNN['start']}\nold\n{tool.ONEDNN['end']}"
     assert tool.update(readme, result, tool.ONEDNN).startswith(f"{tool.START}\nold\n")
+    # the Intel Xeon host's block: its own markers, and its caption names that host
+    xeon = tool.render(result, tool.XEON)
+    assert xeon.startswith("<!-- bench-xeon:start -->") and "Intel Xeon host" in xeon
+    readme += f"\n{tool.XEON['start']}\nold\n{tool.XEON['end']}"
+    old_xeon = f"{tool.XEON['start']}\nold\n{tool.XEON['end']}"
+    assert tool.update(readme, result, tool.XEON) == readme.replace(old_xeon, xeon)
 
 
 def test_time_to_quality_hands_its_training_clock_to_extra_callbacks():

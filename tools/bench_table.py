@@ -5,11 +5,16 @@
     python tools/bench_table.py                                 # benchmarks/bench.json, or the
                                                                 # "not measured yet" placeholder
     python tools/bench_table.py --onednn [BENCH_JSON] [--check] # the second block, below
+    python tools/bench_table.py --xeon [BENCH_JSON] [--check]   # the third block, below
 
 A second block, between ``<!-- bench-onednn:start -->`` and ``<!-- bench-onednn:end -->``, holds
 the same benchmark run under TensorFlow's default oneDNN kernels
 (``TF_ENABLE_ONEDNN_OPTS=1 python -m gankit bench``), committed as ``benchmarks/bench_onednn.json``:
 the kit switches oneDNN off for the same digits on every CPU, and that changes both trainers' speed.
+
+A third block, between ``<!-- bench-xeon:start -->`` and ``<!-- bench-xeon:end -->``, holds the
+benchmark run on the course's other host (an Intel Xeon; the first block's run is the AMD EPYC
+host's), committed as ``benchmarks/bench_xeon.json``: the ratios move with the machine.
 
 The block sits between ``<!-- bench:start -->`` and ``<!-- bench:end -->`` in "Measured numbers":
 the caption (date, machine, peak assumption, load) and the table come from
@@ -67,6 +72,22 @@ ONEDNN = {
         " `benchmarks/bench_onednn.json` by `python tools/bench_table.py --onednn`, not typed):"
     ),
 }
+XEON = {
+    "committed": ROOT / "benchmarks" / "bench_xeon.json",
+    "start": "<!-- bench-xeon:start -->",
+    "end": "<!-- bench-xeon:end -->",
+    "placeholder": (
+        "**The same benchmark on the Intel Xeon host**: not measured yet. Run"
+        " `python -m gankit bench --out runs/bench-xeon` on that host, idle, copy its"
+        " `bench.json` to `benchmarks/bench_xeon.json` and regenerate this block with"
+        " `python tools/bench_table.py --xeon`."
+    ),
+    "intro": (
+        "**The same benchmark on the Intel Xeon host** (`python -m gankit bench`, oneDNN off as"
+        " in the first block; regenerated from `benchmarks/bench_xeon.json` by"
+        " `python tools/bench_table.py --xeon`, not typed):"
+    ),
+}
 MAIN = {
     "committed": COMMITTED,
     "start": START,
@@ -109,13 +130,19 @@ def main(argv=None):
         help="a bench.json (default: benchmarks/bench.json if it exists, else the placeholder)",
     )
     parser.add_argument("--check", action="store_true", help="exit 1 if README.md is stale")
-    parser.add_argument(
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
         "--onednn",
         action="store_true",
         help="the oneDNN block (default file: benchmarks/bench_onednn.json)",
     )
+    which.add_argument(
+        "--xeon",
+        action="store_true",
+        help="the Intel Xeon host's block (default file: benchmarks/bench_xeon.json)",
+    )
     args = parser.parse_args(argv)
-    block = ONEDNN if args.onednn else MAIN
+    block = ONEDNN if args.onednn else XEON if args.xeon else MAIN
     try:
         result = load(args.bench_json, block)
     except (OSError, ValueError) as exc:
