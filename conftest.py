@@ -1,41 +1,18 @@
-"""Project-wide pytest hooks: notebooks run longest first, and their wall times are summed in the
-summary of a run."""
+"""Project-wide pytest hooks: each notebook's wall time (its cells summed) in the summary of a run.
+
+The order in which the two workers take files is pytest-xdist's: under ``--dist loadfile`` it
+sorts the files by their number of tests, most first (since pytest-xdist 3.5; 3.8 added
+``--no-loadscope-reorder`` to turn it off). An earlier hook here sorted the notebooks longest
+first; xdist's sorting came after it and kept its order only among files with equal numbers of
+tests, so it was removed (stop 41). A CPU trace of a whole ``.ci/run`` showed both cores busy from
+the end of the install to the last 20 s, so the hand-out order had little to gain."""
 
 import collections
-import re
-from pathlib import Path
 
 # Student copies stop at their first exercise by design; tests/test_exercises.py covers them.
 collect_ignore_glob = ["notebooks/exercises/*"]
 
 _notebook_seconds = collections.defaultdict(float)
-TIMINGS = Path(__file__).resolve().parent / "notebooks" / "TIMINGS.md"
-
-
-def _seconds_alone():
-    """``{notebook file name: seconds}`` from notebooks/TIMINGS.md (the times measured alone by
-    tools/execute_notebooks.py); a notebook without a row counts as 0. One pattern rather than that
-    script's ``read_rows``: importing the script sets TensorFlow's and matplotlib's environment
-    variables, which pytest's own process should not inherit from its configuration file."""
-    text = TIMINGS.read_text() if TIMINGS.is_file() else ""
-    return {name: int(s) for name, s in re.findall(r"^\| `([^`]+)` \| (\d+) \|", text, re.M)}
-
-
-def pytest_collection_modifyitems(items):
-    """Notebooks in order of their measured time, longest first, after the unit tests; each
-    notebook's cells keep their order. Two workers (``--dist loadfile``) hand out files in this
-    order, so the run ends on short notebooks rather than with one worker idle while the other
-    still runs a long one (longest-processing-time-first scheduling)."""
-    seconds = _seconds_alone()
-
-    def key(pair):
-        index, item = pair
-        path = item.nodeid.split("::")[0]
-        if not path.endswith(".ipynb"):
-            return (0, 0, "", index)
-        return (1, -seconds.get(Path(path).name, 0), path, index)
-
-    items[:] = [item for _, item in sorted(enumerate(items), key=key)]
 
 
 def pytest_runtest_logreport(report):

@@ -125,31 +125,3 @@ def test_each_row_keeps_the_day_it_was_measured():
     dates = tool.read_dates((ROOT / "notebooks" / "TIMINGS.md").read_text())
     assert set(dates) == set(tool.read_rows((ROOT / "notebooks" / "TIMINGS.md").read_text()))
     assert all(d and len(d) == 10 for d in dates.values()), dates
-
-
-def test_the_suite_runs_notebooks_longest_first_each_in_cell_order():
-    """The root conftest hands out the unit tests first, in their order, then the notebooks in
-    order of their time in TIMINGS.md, longest first (a notebook without a row last), each
-    notebook's cells in order: nbval runs a notebook's cells in one kernel, one after another."""
-    from types import SimpleNamespace
-
-    hooks = load_tool("conftest", folder=".")
-    seconds = hooks._seconds_alone()
-    longest, shortest = max(seconds, key=seconds.get), min(seconds, key=seconds.get)
-    assert seconds[longest] > seconds[shortest]
-    ids = [
-        "tests/test_b.py::test_two",
-        "tests/test_a.py::test_one",
-        *(f"notebooks/{name}::Cell {k}" for name in sorted(seconds) for k in range(3)),
-        "notebooks/99_not_measured.ipynb::Cell 0",
-    ]
-    items = [SimpleNamespace(nodeid=i) for i in ids]
-    hooks.pytest_collection_modifyitems(items)
-    order = [item.nodeid for item in items]
-    assert order[:2] == ids[:2]
-    notebooks = list(dict.fromkeys(i.split("::")[0].split("/")[1] for i in order[2:]))
-    assert notebooks == [*sorted(seconds, key=lambda n: -seconds[n]), "99_not_measured.ipynb"]
-    assert notebooks[0] == longest
-    for name in seconds:
-        cells = [i for i in order if i.startswith(f"notebooks/{name}::")]
-        assert cells == [f"notebooks/{name}::Cell {k}" for k in range(3)]

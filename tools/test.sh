@@ -9,8 +9,8 @@ python -m pip install --quiet -r requirements.txt
 ruff check .
 ruff format --check .
 # Two workers (pytest-xdist): most tests are single-threaded Python. --dist loadfile keeps each
-# notebook's cells (which share one kernel, in order) and each test module on one worker.
-# conftest.py hands out the notebooks longest first (their times in notebooks/TIMINGS.md).
+# notebook's cells (which share one kernel, in order) and each test module on one worker; xdist
+# hands out the files with the most tests first (see conftest.py).
 # Add -n 0 to run in one process.
 python -m pytest tests notebooks -n 2 --dist loadfile --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
   -p no:cacheprovider --durations=25 "$@"
