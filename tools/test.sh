@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 export TF_CPP_MIN_LOG_LEVEL=3 TF_ENABLE_ONEDNN_OPTS=0
 python -m pip install --quiet --upgrade pip
 # pip compiles the installed files to bytecode on one core; compiling them afterwards on every core
-# took 58 s in all against 80 s (stop 41). Not compiling at all is slower: this machine sets
+# was faster in each of three paired runs (58/60/78 s in all against 80/71/104 s, stop 41: pip's
+# own time varies more than that). Not compiling at all is slower: this machine sets
 # PYTHONDONTWRITEBYTECODE=1, so every process would compile what it imports (stop 39).
 python -m pip install --quiet --no-compile -r requirements.txt
 site_packages=$(python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
