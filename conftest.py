@@ -4,8 +4,8 @@ The order in which the two workers take files is pytest-xdist's: under ``--dist 
 sorts the files by their number of tests, most first (since pytest-xdist 3.5; 3.8 added
 ``--no-loadscope-reorder`` to turn it off). An earlier hook here sorted the notebooks longest
 first; xdist's sorting came after it and kept its order only among files with equal numbers of
-tests, so it was removed (stop 41). A CPU trace of a whole ``.ci/run`` showed both cores busy from
-the end of the install to the last 20 s, so the hand-out order had little to gain."""
+tests, so it was removed (stop 41). CPU traces of three whole ``.ci/run``s showed both cores 98-99 %
+busy from the end of the install to a tail of 20-70 s, so the hand-out order has little to gain."""
 
 import collections
 
