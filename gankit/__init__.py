@@ -20,3 +20,9 @@ warnings.filterwarnings(
     category=FutureWarning,
     module=r"keras\.src\.export\.tf2onnx_lib",
 )
+
+# The disk cache of XLA-compiled steps: set before TensorFlow first reads its flags (it imports
+# nothing heavy; GANKIT_XLA_CACHE=off turns it off). See gankit.compile_cache.
+from gankit import compile_cache as _compile_cache  # noqa: E402
+
+_compile_cache.enable()

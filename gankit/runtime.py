@@ -11,6 +11,8 @@ import ctypes.util
 import os
 import platform
 
+from gankit import compile_cache
+
 
 def versions():
     """``{name: version}`` of Python, TensorFlow, Keras, NumPy and gankit."""
@@ -34,6 +36,7 @@ def device():
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")
+    compile_cache.settle()  # listing devices made TensorFlow read its flags
     cores = os.cpu_count() or 1
     if gpus:
         return f"{len(gpus)} GPU{'s' if len(gpus) > 1 else ''} + CPU ({cores} cores)"

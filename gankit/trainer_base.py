@@ -2,7 +2,7 @@
 
 Each trainer family (``gans.GAN`` and its Wasserstein and conditional subclasses, ``pix2pix.Pix2Pix``,
 ``cyclegan.CycleGAN``) is a ``keras.Model`` whose ``train_step`` is the algorithm. They all need the
-same four pieces of plumbing, kept here once:
+same pieces of plumbing, kept here once:
 
 * one ``keras.metrics.Mean`` tracker per History key (the names ``train_step`` returns), fed by
   :meth:`TrainerBase.track` so that it reports the global batch's loss under any number of
@@ -15,7 +15,9 @@ same four pieces of plumbing, kept here once:
   XLA and ``steps_per_execution`` fall back, with a warning, to what works there, and the
   optimizers' slot variables are made in the strategy's scope;
 * no compile config: the optimizers are objects the caller owns, so after loading a saved trainer
-  call ``compile()`` again.
+  call ``compile()`` again;
+* the disk cache of XLA-compiled steps (:mod:`gankit.compile_cache`, turned on by ``import
+  gankit``), filled after every ``fit``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ import warnings
 
 import keras
 
-from gankit import replicas, runtime
+from gankit import compile_cache, replicas, runtime
+
+compile_cache.settle()  # TensorFlow has read the cache's folder (import gankit set it)
 
 
 class TrainerBase(keras.Model):
@@ -97,4 +101,5 @@ class TrainerBase(keras.Model):
         kwargs.setdefault("shuffle", False)
         history = super().fit(*args, **kwargs)
         runtime.release_memory()  # what the XLA compile and the epochs freed goes back to the OS
+        compile_cache.publish()  # the steps this fit compiled, for the next run
         return history
