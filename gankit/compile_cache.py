@@ -13,8 +13,8 @@ that on with the guards TensorFlow lacks:
   TensorFlow only writes into a folder of this process's own, which starts with hard links to
   every program already cached; :func:`publish` moves each finished program into the shared
   folder with an atomic rename, after every trainer's ``fit`` and when the process ends. A process
-  killed mid-write leaves its partial file in its own folder, which the next :func:`enable`
-  deletes unread.
+  killed mid-write leaves its partial file in its own folder, which the next :func:`enable` on
+  that machine deletes unread.
 * **Only the same machine code for the same machine.** The folder is named after the TensorFlow
   version, the CPU's instruction-set flags, the core count and ``XLA_FLAGS``, so a cache on a
   shared home folder is never loaded by another kind of CPU. TensorFlow itself compares the whole
@@ -115,20 +115,33 @@ def _alive(pid):
     return True
 
 
+def _host():
+    """This machine's name, as a folder name may hold it: a home folder shared between machines
+    (a JupyterHub's network drive) holds folders of processes this machine cannot see."""
+    return hashlib.sha256(platform.node().encode()).hexdigest()[:8]
+
+
+def _own_prefix():
+    return f"{_WORK}{os.getpid()}-{_host()}-"
+
+
 def _remove_stale(shared):
     """Delete the own folders of processes that ended without publishing (killed): whatever
-    they hold may be cut short, and is never read."""
+    they hold may be cut short, and is never read. Another machine's folders are left for a day,
+    as this one cannot tell whether their processes still run."""
     now = time.time()
     for work in shared.glob(f"{_WORK}*"):
         try:
-            pid = int(work.name[len(_WORK) :].split("-", 1)[0])
+            pid, host = work.name[len(_WORK) :].split("-", 2)[:2]
+            pid = int(pid)
         except ValueError:
-            pid = None
+            pid = host = None
         try:
             old = now - work.stat().st_mtime > _STALE_SECONDS
         except OSError:
             continue
-        if pid is None or old or not _alive(pid):
+        gone = host == _host() and not _alive(pid)
+        if pid is None or old or gone:
             shutil.rmtree(work, ignore_errors=True)
 
 
@@ -192,7 +205,7 @@ def enable():
         shared.mkdir(parents=True, exist_ok=True)
         _remove_stale(shared)
         prune(shared)
-        private = Path(tempfile.mkdtemp(prefix=f"{_WORK}{os.getpid()}-", dir=shared))
+        private = Path(tempfile.mkdtemp(prefix=_own_prefix(), dir=shared))
     except OSError:
         return None  # no writable cache folder: compile as without a cache
     linked = set()

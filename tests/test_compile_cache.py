@@ -78,7 +78,7 @@ def test_a_second_process_loads_the_steps_and_never_a_killed_process_half_file(c
     # what a process killed while TensorFlow wrote leaves behind: half a program in its folder
     name = sorted(first)[0]
     whole = (shared / name).read_bytes()
-    stale = shared / f".work-{dead_pid()}-x"
+    stale = shared / f"{compile_cache._WORK}{dead_pid()}-{compile_cache._host()}-x"
     stale.mkdir()
     (stale / name).write_bytes(whole[: len(whole) // 2])
     again, _ = trained(shared.parent)
@@ -101,7 +101,7 @@ def test_off_and_the_users_own_flag_leave_tensorflow_alone_and_a_parents_folder_
     tmp_path,
 ):
     own = f"--tf_xla_persistent_cache_directory={tmp_path / 'mine'}"
-    parents = f"--tf_xla_persistent_cache_directory={tmp_path / 'ours' / 'tag' / '.work-1-x'}"
+    parents = f"--tf_xla_persistent_cache_directory={tmp_path / 'ours' / 'tag' / '.work-1-h-x'}"
     code = textwrap.dedent(
         f"""
         import os
@@ -119,7 +119,7 @@ def test_off_and_the_users_own_flag_leave_tensorflow_alone_and_a_parents_folder_
     assert lines[:2] == ["None None", f"None {own}"], done.stderr[-2000:]
     shared, folder = lines[2].split()
     assert shared == str(tmp_path / "ours")
-    assert os.path.basename(folder).startswith(".work-") and "/.work-1-" not in folder
+    assert os.path.basename(folder).startswith(".work-") and "/.work-1-h-" not in folder
 
 
 def test_prune_drops_the_oldest_programs_first(tmp_path):
@@ -140,3 +140,20 @@ def test_the_folder_changes_with_what_compiled_code_depends_on(monkeypatch):
     monkeypatch.setattr(compile_cache, "_cpu_flags", lambda: "another cpu")
     monkeypatch.delenv("XLA_FLAGS")
     assert compile_cache.machine_tag() != before
+
+
+def test_only_this_machines_dead_processes_lose_their_folders(tmp_path):
+    here, dead = compile_cache._host(), dead_pid()
+    folders = {
+        "dead here": f".work-{dead}-{here}-a",
+        "alive here": f".work-{os.getpid()}-{here}-b",
+        "on another machine": f".work-{dead}-0ther000-c",
+        "a day old elsewhere": f".work-{dead}-0ther000-d",
+    }
+    for name in folders.values():
+        (tmp_path / name).mkdir()
+    day_old = time.time() - 2 * 24 * 3600
+    os.utime(tmp_path / folders["a day old elsewhere"], (day_old, day_old))
+    compile_cache._remove_stale(tmp_path)
+    left = {what for what, name in folders.items() if (tmp_path / name).exists()}
+    assert left == {"alive here", "on another machine"}
