@@ -206,8 +206,8 @@ def enable():
         _remove_stale(shared)
         prune(shared)
         private = Path(tempfile.mkdtemp(prefix=_own_prefix(), dir=shared))
-    except OSError:
-        return None  # no writable cache folder: compile as without a cache
+    except (OSError, RuntimeError):  # no writable cache folder, or no home folder to put it in
+        return None  # compile as without a cache
     linked = set()
     try:
         for program in _programs(shared):

@@ -157,3 +157,17 @@ def test_only_this_machines_dead_processes_lose_their_folders(tmp_path):
     compile_cache._remove_stale(tmp_path)
     left = {what for what, name in folders.items() if (tmp_path / name).exists()}
     assert left == {"alive here", "on another machine"}
+
+
+def test_an_unwritable_cache_folder_leaves_gankit_working_without_it(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    code = textwrap.dedent(
+        """
+        import os
+        from gankit import compile_cache  # import gankit tried to turn the cache on
+        print(compile_cache.folder(), os.environ.get("TF_XLA_FLAGS"))
+        """
+    )
+    done = run(code, blocker / "xla")
+    assert done.returncode == 0 and done.stdout.split() == ["None", "None"], done.stderr[-2000:]
