@@ -8,6 +8,24 @@ tests, so it was removed (stop 41). CPU traces of three whole ``.ci/run``s showe
 busy from the end of the install to a tail of 20-70 s, so the hand-out order has little to gain."""
 
 import collections
+import os
+
+# Each pytest-xdist worker, and every process it starts (the notebooks' kernels, the command
+# lines under test), gets its share of the cores for TensorFlow's ops: on 2 cores with 2 workers,
+# one thread each. TensorFlow sizes its thread pools to the whole machine and its threads spin
+# while they wait, so two workers with default pools oversubscribe the cores: two DCGAN trainings
+# side by side took 13.6-14.7 s an epoch each with the default pools and 10.5-11.7 s with one
+# thread each (stop 43, Intel Xeon host). A learner's notebook, alone on the machine, keeps the
+# default. The numbers differ from the default's in the last digits (sums taken in another
+# order); the whole suite passes either way. Variables set before pytest starts are kept.
+_workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if _workers > 1:
+    if "TF_NUM_INTRAOP_THREADS" in os.environ or "TF_NUM_INTEROP_THREADS" in os.environ:
+        os.environ["GANKIT_TEST_THREADS"] = "set before pytest started"
+    else:
+        _share = str(max(1, len(os.sched_getaffinity(0)) // _workers))
+        os.environ["TF_NUM_INTRAOP_THREADS"] = os.environ["TF_NUM_INTEROP_THREADS"] = _share
+        os.environ["GANKIT_TEST_THREADS"] = _share
 
 # Student copies stop at their first exercise by design; tests/test_exercises.py covers them.
 collect_ignore_glob = ["notebooks/exercises/*"]

@@ -16,18 +16,9 @@ python -m compileall -q -j 0 "$site_packages" >/dev/null ||
   echo "test.sh: compileall could not compile some files in $site_packages (pip would skip them too)"
 ruff check .
 ruff format --check .
-# Two workers share the machine's cores, so each TensorFlow process (the workers, the notebooks'
-# kernels, the subprocesses they start) gets its share of threads for its ops: on 2 cores, one.
-# TensorFlow's thread pools spin while they wait, and four spinning threads on two cores cost
-# time: two DCGAN trainings side by side took 10.5-11.7 s an epoch each with one thread against
-# 13.6-14.7 s with TensorFlow's default (stop 43). A learner's run keeps the default. The
-# numbers differ in the last digits (a different order of sums), which no check depends on.
-threads=$(( $(nproc) / 2 ))
-export TF_NUM_INTRAOP_THREADS=${TF_NUM_INTRAOP_THREADS:-$(( threads > 0 ? threads : 1 ))}
-export TF_NUM_INTEROP_THREADS=${TF_NUM_INTEROP_THREADS:-$TF_NUM_INTRAOP_THREADS}
 # Two workers (pytest-xdist): most tests are single-threaded Python. --dist loadfile keeps each
 # notebook's cells (which share one kernel, in order) and each test module on one worker; xdist
 # hands out the files with the most tests first (see conftest.py).
-# Add -n 0 to run in one process.
+# conftest.py gives each worker half the cores for TensorFlow's ops. Add -n 0 to run in one process.
 python -m pytest tests notebooks -n 2 --dist loadfile --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
   -p no:cacheprovider --durations=25 "$@"
