@@ -1,4 +1,5 @@
-"""Project-wide pytest hooks: each notebook's wall time (its cells summed) in the summary of a run.
+"""Project-wide pytest set-up: each pytest-xdist worker's share of TensorFlow's threads (below), and
+each notebook's wall time (its cells summed) in the summary of a run.
 
 The order in which the two workers take files is pytest-xdist's: under ``--dist loadfile`` it
 sorts the files by their number of tests, most first (since pytest-xdist 3.5; 3.8 added
