@@ -1,6 +1,7 @@
 """The README's per-notebook time table is written from notebooks/TIMINGS.md by
 tools/execute_notebooks.py, never typed, and names every notebook with its budget and peak
-memory; the tool's memory probe sees a child process's memory."""
+memory; the tool's memory probe sees a child process's memory, and each notebook it times starts
+with an empty cache of compiled steps."""
 
 import subprocess
 import sys
@@ -125,3 +126,41 @@ def test_each_row_keeps_the_day_it_was_measured():
     dates = tool.read_dates((ROOT / "notebooks" / "TIMINGS.md").read_text())
     assert set(dates) == set(tool.read_rows((ROOT / "notebooks" / "TIMINGS.md").read_text()))
     assert all(d and len(d) == 10 for d in dates.values()), dates
+
+
+COLD_CELL = """
+import json, os, pathlib
+import gankit  # turns the cache on: TensorFlow is told a folder inside GANKIT_XLA_CACHE
+cache = pathlib.Path(os.environ["GANKIT_XLA_CACHE"])
+found = sorted(str(p.relative_to(cache)) for p in cache.rglob("*") if p.is_file())
+(cache / "a-compiled-program").write_text("what a compile would leave for the next run")
+print(json.dumps({"cache": str(cache), "found": found, "flags": os.environ.get("TF_XLA_FLAGS")}))
+"""
+
+
+def test_each_notebook_is_timed_with_an_empty_cache_of_compiled_steps(tmp_path, monkeypatch):
+    """The times are a learner's first run: the kernel gets a new, empty cache folder (never the
+    user's, never the previous notebook's), which is gone after the run."""
+    import json
+
+    import nbformat
+
+    tool = _tool()
+    users = tmp_path / "users-cache"
+    users.mkdir()
+    (users / "a-compiled-program").write_text("from an earlier run")
+    monkeypatch.setenv("GANKIT_XLA_CACHE", str(users))  # restored after the test
+    path = tmp_path / "01_cold.ipynb"
+    seen = []
+    for _ in range(2):
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(COLD_CELL)]), path)
+        seconds, gigabytes = tool.execute(path)
+        assert seconds is not None and gigabytes > 0
+        (output,) = nbformat.read(path, as_version=4).cells[0].outputs  # the run's, saved
+        seen.append(json.loads(output["text"]))
+    first, second = (Path(s["cache"]) for s in seen)
+    assert first != second and users not in (first, second, *first.parents, *second.parents)
+    assert [s["found"] for s in seen] == [[], []], seen  # nothing cached, not even run 1's file
+    assert all(str(Path(s["cache"])) in s["flags"] for s in seen), seen  # TensorFlow is told it
+    assert not first.exists() and not second.exists()  # removed after each run
+    assert (users / "a-compiled-program").is_file()
