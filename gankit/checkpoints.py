@@ -56,7 +56,9 @@ def _name(group, i):
 
 
 def _build_optimizers(gan):
-    """Create the optimizers' slot variables (Keras makes them lazily at the first step)."""
+    """Create the optimizers' slot variables if they are not there yet: ``compile`` makes them
+    for built networks (``TrainerBase.compile_networks``); Keras would make them at the first
+    step."""
     for optimizer, network in (
         (gan.d_optimizer, gan.discriminator),
         (gan.g_optimizer, gan.generator),

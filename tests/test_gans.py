@@ -209,3 +209,65 @@ def test_a_restarted_trainer_trains_exactly_as_a_new_one(digits):
     assert float(reused.d_optimizer.learning_rate) == pytest.approx(1e-3)  # rates are kept
     with pytest.raises(ValueError, match="generator: expected a network of this trainer's"):
         reused.restart(models.dcgan_generator(4, (8, 8, 1), base_filters=8), networks(1)[1])
+
+
+def test_compile_makes_the_slot_variables_so_the_traced_step_makes_none(digits):
+    """compile() builds both optimizers (their moments for exactly their network's weights), so
+    the first traced step creates no variables, which traces faster (TrainerBase.compile_networks);
+    training is bit for bit what Keras' lazy way gives: the same run with fresh optimizers set
+    after compile, which Keras builds inside the first step."""
+    from gankit import pix2pix
+
+    def run(lazy):
+        gan = tiny_gan(seed=4, ema=0.9)
+        if lazy:
+            gan.d_optimizer, gan.g_optimizer = (keras.optimizers.Adam(1e-3, 0.5) for _ in "dg")
+        built = gan.d_optimizer.built, gan.g_optimizer.built
+        history = gan.fit(
+            data.make_dataset(digits[:96], batch_size=32, seed=4), epochs=2, verbose=0
+        )
+        return gan, built, history.history
+
+    eager, built, history = run(lazy=False)
+    assert built == (True, True)
+    for optimizer, network in (
+        (eager.d_optimizer, eager.discriminator),
+        (eager.g_optimizer, eager.generator),
+    ):
+        # Adam: a step count, the learning rate, then two moments per trainable weight
+        assert len(optimizer.variables) == 2 + 2 * len(network.trainable_variables)
+    lazy, lazy_built, lazy_history = run(lazy=True)
+    assert lazy_built == (False, False)
+    assert lazy_history == history
+    for x, y in zip(lazy.get_weights(), eager.get_weights(), strict=True):
+        np.testing.assert_array_equal(x, y)
+    for a, b in ((lazy.d_optimizer, eager.d_optimizer), (lazy.g_optimizer, eager.g_optimizer)):
+        assert [v.shape for v in a.variables] == [v.shape for v in b.variables]
+
+    # another trainer that compiles through compile_networks
+    translator = pix2pix.Pix2Pix(
+        pix2pix.unet_generator((8, 8, 1), 1, base_filters=4, depth=2),
+        pix2pix.patch_discriminator((8, 8, 1), (8, 8, 1), base_filters=4, depth=2),
+    )
+    translator.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+    assert translator.d_optimizer.built and translator.g_optimizer.built
+
+
+def test_a_network_not_built_yet_leaves_the_optimizers_to_keras(digits):
+    """A subclassed generator has no weights before its first call: compile cannot build its
+    optimizer, so Keras builds it in the first step, as before, and training works."""
+
+    class Generator(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(64, activation="tanh")
+
+        def call(self, z, training=False):
+            return keras.ops.reshape(self.dense(z), (-1, 8, 8, 1))
+
+    keras.utils.set_random_seed(0)
+    gan = gans.GAN(Generator(), models.dcgan_discriminator((8, 8, 1), base_filters=8), latent_dim=4)
+    gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+    assert gan.d_optimizer.built and not gan.g_optimizer.built
+    gan.fit(data.make_dataset(digits[:64], batch_size=32, seed=0), epochs=1, verbose=0)
+    assert gan.g_optimizer.built and int(gan.g_optimizer.iterations) == 2

@@ -5,6 +5,7 @@ losses, the optimal discriminator, the generator's training step and the DCGAN g
 from __future__ import annotations
 
 import math
+import re
 
 import keras
 import numpy as np
@@ -243,6 +244,40 @@ def _stub_networks(latent_dim=3):
     return generator, discriminator, flag, flag_d
 
 
+def _named_optimizer_mistakes(v, gan):
+    """``gan.g_step``, with Keras' refusal to update weights an optimizer was not built for
+    turned into the learner's mistake. ``compile`` builds each optimizer for its own network
+    (``TrainerBase.compile_networks``), so G's optimizer given D's weights, or D's optimizer given
+    G's, raises "Unknown variable" instead of moving them."""
+
+    def g_step(z):
+        try:
+            return gan.g_step(z)
+        except ValueError as exc:
+            found = re.search(r"Unknown variable: <Variable path=([^,>]+)", str(exc))
+            if not found:
+                raise
+            path = found.group(1)
+            if path in {w.path for w in gan.discriminator.weights}:
+                v.fail(
+                    "D's weights during the generator step",
+                    "not updated",
+                    f"given to an optimizer to update ({path})",
+                    "gradients went into the discriminator: take tape.gradient with respect to"
+                    " self.generator.trainable_weights and apply them with self.g_optimizer",
+                )
+            if path in {w.path for w in gan.generator.weights}:
+                v.fail(
+                    "the optimizer of the generator step",
+                    "self.g_optimizer (built for G's weights)",
+                    f"an optimizer built for other weights (given G's {path})",
+                    "use self.g_optimizer for the generator's update",
+                )
+            raise
+
+    return g_step
+
+
 @_keeps_random_state
 def check_generator_step(gan_class):
     """Check a ``gankit.gans.GAN`` subclass whose ``g_step(self, z)`` the learner wrote: one
@@ -264,7 +299,7 @@ def check_generator_step(gan_class):
     flag_d.seen.clear()
     d_before = [w.copy() for w in discriminator.get_weights()]
     what = "one step on stub networks"
-    loss = _scalar(v, _call(v, gan.g_step, tf.constant(z), what=what), what)
+    loss = _scalar(v, _call(v, _named_optimizer_mistakes(v, gan), tf.constant(z), what=what), what)
 
     # G(z) = b = (0.5, -1) for both samples, so the logit is 1*0.5 + 2*(-1) + 0.25 = -1.25.
     logit = 0.5 - 2.0 + 0.25
