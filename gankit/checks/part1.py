@@ -244,6 +244,14 @@ def _stub_networks(latent_dim=3):
     return generator, discriminator, flag, flag_d
 
 
+# the generator step's two optimizer mistakes, named by the weight check and by Keras' refusal
+_INTO_D = (
+    "gradients went into the discriminator: take tape.gradient with respect to"
+    " self.generator.trainable_weights and apply them with self.g_optimizer"
+)
+_WRONG_OPTIMIZER = "use self.g_optimizer for the generator's update"
+
+
 def _named_optimizer_mistakes(v, gan):
     """``gan.g_step``, with Keras' refusal to update weights an optimizer was not built for
     turned into the learner's mistake. ``compile`` builds each optimizer for its own network
@@ -263,15 +271,14 @@ def _named_optimizer_mistakes(v, gan):
                     "D's weights during the generator step",
                     "not updated",
                     f"given to an optimizer to update ({path})",
-                    "gradients went into the discriminator: take tape.gradient with respect to"
-                    " self.generator.trainable_weights and apply them with self.g_optimizer",
+                    _INTO_D,
                 )
             if path in {w.path for w in gan.generator.weights}:
                 v.fail(
                     "the optimizer of the generator step",
                     "self.g_optimizer (built for G's weights)",
                     f"an optimizer built for other weights (given G's {path})",
-                    "use self.g_optimizer for the generator's update",
+                    _WRONG_OPTIMIZER,
                 )
             raise
 
@@ -321,15 +328,14 @@ def check_generator_step(gan_class):
             "D's weights after the generator step",
             "unchanged",
             "changed",
-            "gradients went into the discriminator: take tape.gradient with respect to"
-            " self.generator.trainable_weights and apply them with self.g_optimizer",
+            _INTO_D,
         )
     if int(gan.d_optimizer.iterations.numpy()) != 0:
         v.fail(
             "D's optimizer during the generator step",
             "not used (0 iterations)",
             f"{int(gan.d_optimizer.iterations.numpy())} iterations",
-            "use self.g_optimizer for the generator's update",
+            _WRONG_OPTIMIZER,
         )
     v.ok()
     kernel, bias = generator.layers[-1].get_weights()
