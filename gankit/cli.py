@@ -163,7 +163,8 @@ def build_parser():
         "--label",
         type=_int_between(0, 9999),
         help="for a conditional generator (train cgan): draw only this class (default: the"
-        " classes in turn, one per column)",
+        " classes in turn, one per column; for a train self_conditioned run, the groups by their"
+        " shares, read from the metrics.json beside the generator)",
     )
     sample.add_argument("--out", required=True, type=_png_path, help="PNG file to write")
 
@@ -474,6 +475,8 @@ def train(args):
         "kept": kept,
         "config": cfg,
     }
+    if args.model in recipes.CLUSTERED:  # `sample` draws the groups by these, as training did
+        result["shares"] = gan.shares.tolist()
     if evaluator is not None:
         samples = gan.generate(args.fid_samples, seed=args.seed + 1)
         result["fid"] = round(evaluator.fid(samples, x), 3)
@@ -494,11 +497,44 @@ def train(args):
     print(f"wrote {', '.join(sorted(p.name for p in out.iterdir() if p.is_file()))} in {out}")
 
 
+def _recorded_shares(generator_path, n_groups):
+    """The groups' shares that a ``train self_conditioned`` run wrote into the metrics.json beside
+    its generator.keras, or None (no metrics.json there, or one without shares: a ``cgan`` run).
+    A metrics.json that cannot be read, or whose shares do not fit the generator, is a one-line
+    error rather than a silent switch to the classes in turn."""
+    path = generator_path.parent / "metrics.json"
+    if not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CLIError(
+            f"{path}: cannot read it ({exc}); move it away to sample the classes in turn"
+        ) from None
+    shares = record.get("shares") if isinstance(record, dict) else None
+    if shares is None:
+        return None
+    if not isinstance(shares, list):
+        raise CLIError(f'{path}: "shares" should be a list of numbers, got {shares!r}')
+    if len(shares) != n_groups:
+        raise CLIError(
+            f"{path}: {len(shares)} group shares, but {generator_path} draws {n_groups} groups:"
+            " is it this run's metrics.json?"
+        )
+    from gankit.self_conditioned import draw_groups
+
+    try:
+        draw_groups(shares, 1)  # checks them: positive finite numbers
+    except (TypeError, ValueError) as exc:
+        raise CLIError(f"{path}: {exc}") from None
+    return shares
+
+
 def sample(args):
     _writable_dir(args.out.parent if str(args.out.parent) else Path("."))
     import numpy as np
 
-    from gankit import conditional, models, plotting
+    from gankit import conditional, models, plotting, self_conditioned
 
     try:
         generator = models.load(args.generator, what="generator")
@@ -521,7 +557,11 @@ def sample(args):
             raise CLIError(
                 f"--label: {args.generator} draws classes 0..{n_classes - 1}, got {args.label}"
             )
-        if args.label is None:  # the classes in turn: column k holds class k
+        shares = None if args.label is not None else _recorded_shares(args.generator, n_classes)
+        if args.label is None and shares is not None:  # a self_conditioned run's k-means groups
+            labels = self_conditioned.draw_groups(shares, args.n, args.seed)
+            what = "samples, each group drawn by its share of the training images (metrics.json)"
+        elif args.label is None:  # the classes in turn: column k holds class k
             labels, ncols = np.arange(args.n) % n_classes, min(args.n, n_classes)
             what = f"samples of classes 0..{n_classes - 1}, one class per column"
         else:

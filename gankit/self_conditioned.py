@@ -55,6 +55,15 @@ def _check_shares(shares):
     return shares / shares.sum()
 
 
+def draw_groups(shares, n, seed=0):
+    """``n`` cluster indices drawn with probabilities ``shares`` (normalised), reproducibly for
+    ``seed``: what :meth:`SelfConditionedGAN.generate` asks its generator for, and what
+    ``python -m gankit sample`` draws from the shares a run recorded. ``ValueError`` for shares
+    that are not positive finite numbers."""
+    shares = _check_shares(shares)
+    return np.random.default_rng([seed, 1]).choice(len(shares), check_count(n, "n"), p=shares)
+
+
 @keras.saving.register_keras_serializable(package="gankit")
 class SelfConditionedGAN(ConditionalGAN):
     """A :class:`~gankit.conditional.ConditionalGAN` whose classes are clusters of the data.
@@ -96,5 +105,5 @@ class SelfConditionedGAN(ConditionalGAN):
         (from a generator seeded by ``seed`` too) unless ``labels`` asks for some."""
         n = check_count(n, "n")
         if labels is None:
-            labels = np.random.default_rng([seed, 1]).choice(len(self.shares), n, p=self.shares)
+            labels = draw_groups(self.shares, n, seed)
         return super().generate(n, labels=labels, seed=seed, batch_size=batch_size)

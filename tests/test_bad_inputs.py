@@ -82,6 +82,17 @@ def _generator_file(kind):
     return path
 
 
+def _generator_beside(name, metrics_text):
+    """The conditional generator (10 classes) copied into a folder of its own, with
+    ``metrics_text`` as the metrics.json that ``sample`` reads the groups' shares from."""
+    folder = _files() / name
+    folder.mkdir(exist_ok=True)
+    path = folder / "generator.keras"
+    path.write_bytes(_generator_file("conditional").read_bytes())
+    (folder / "metrics.json").write_text(metrics_text)
+    return path
+
+
 def cli(*argv):
     """Run ``python -m gankit *argv`` in-process; raise :class:`CLIExit` with its last stderr line
     when it exits with status 2 and no traceback, fail otherwise."""
@@ -968,6 +979,42 @@ BAD_INPUTS = [
         ),
         CLIExit,
         r"--label: .*conditional_generator.keras draws classes 0\.\.9, got 10",
+    ),
+    B(
+        "python -m gankit sample",
+        "another run's metrics.json beside the generator (3 groups' shares for 10 classes)",
+        lambda: cli(
+            "sample",
+            _generator_beside("other_run", '{"shares": [0.5, 0.3, 0.2]}'),
+            "--out",
+            _files() / "g.png",
+        ),
+        CLIExit,
+        r"metrics.json: 3 group shares, but .*generator.keras draws 10 groups: is it this run's",
+    ),
+    B(
+        "python -m gankit sample",
+        "a metrics.json beside the generator cut short by a full disk",
+        lambda: cli(
+            "sample",
+            _generator_beside("cut_short", '{"model": "self_cond'),
+            "--out",
+            _files() / "g.png",
+        ),
+        CLIExit,
+        r"metrics.json: cannot read it \(.*\); move it away to sample the classes in turn",
+    ),
+    B(
+        "python -m gankit sample",
+        "a group share of 0 in metrics.json",
+        lambda: cli(
+            "sample",
+            _generator_beside("zero_share", '{"shares": [0.5, 0.5, 0, 0, 0, 0, 0, 0, 0, 0]}'),
+            "--out",
+            _files() / "g.png",
+        ),
+        CLIExit,
+        r"metrics.json: shares: every cluster needs a share > 0",
     ),
     B(
         "python -m gankit train",

@@ -376,6 +376,24 @@ def test_train_self_conditioned_clusters_the_images_and_samples_by_their_shares(
     # samples.png: 64 samples by the shares, 8 x 8 digits of 8 pixels
     rows, cols = plt.imread(out / "samples.png").shape[:2]
     assert rows == cols
+    # `sample` reads the shares the run recorded and draws what the trainer's generate draws
+    # (before, it drew the 20 groups in turn, as for a cgan's classes: this fails on that)
+    shares = metrics["shares"]
+    assert len(shares) == 20 and min(shares) > 0 and sum(shares) == pytest.approx(1)
+    grid = tmp_path / "grid.png"
+    code = cli.main(
+        ["sample", str(out / "generator.keras"), "-n", "30", "--seed", "4", "--out", str(grid)]
+    )
+    printed = capsys.readouterr()
+    assert code == 0 and "each group drawn by its share" in printed.out, printed.err
+    from gankit import conditional, plotting, self_conditioned
+
+    trainer = self_conditioned.SelfConditionedGAN(
+        generator, conditional.projection_discriminator((8, 8, 1), 20, 4), shares
+    )
+    expected = tmp_path / "expected.png"
+    plotting.save_image_grid(trainer.generate(30, seed=4), expected)
+    np.testing.assert_allclose(plt.imread(grid), plt.imread(expected), atol=1.01 / 255)
 
 
 def test_a_resumed_self_conditioned_run_finds_the_same_groups_and_ends_as_an_uninterrupted_one(

@@ -86,6 +86,9 @@ def test_generate_draws_clusters_by_their_shares_unless_asked(monkeypatch):
     assert np.mean(first == 0) == pytest.approx(0.9, abs=0.02)
     np.testing.assert_array_equal(first, second)  # the same seed, the same clusters
     assert np.all(given == 1)
+    # the draw `python -m gankit sample` makes from a run's recorded shares (normalised)
+    np.testing.assert_array_equal(first, sc.draw_groups([9, 1], 2000, seed=3))
+    assert not np.array_equal(first, sc.draw_groups([0.9, 0.1], 2000, seed=4))
 
 
 def test_it_trains_under_xla_and_reloads_with_its_shares(digits, tmp_path):
