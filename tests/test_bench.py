@@ -145,7 +145,13 @@ def _tool():
 def test_readme_bench_blocks_are_generated():
     tool = _tool()
     readme = (ROOT / "README.md").read_text()
-    for block, flag in ((tool.MAIN, ""), (tool.ONEDNN, " --onednn"), (tool.XEON, " --xeon")):
+    blocks = (
+        (tool.MAIN, ""),
+        (tool.ONEDNN, " --onednn"),
+        (tool.XEON, " --xeon"),
+        (tool.XEON_ONEDNN, " --xeon-onednn"),
+    )
+    for block, flag in blocks:
         assert tool.update(readme, tool.load(None, block), block) == readme, (
             f"README.md's benchmark block is stale: run python tools/bench_table.py{flag}"
         )
@@ -172,6 +178,14 @@ def test_bench_table_renders_a_result(smoke):
     readme += f"\n{tool.XEON['start']}\nold\n{tool.XEON['end']}"
     old_xeon = f"{tool.XEON['start']}\nold\n{tool.XEON['end']}"
     assert tool.update(readme, result, tool.XEON) == readme.replace(old_xeon, xeon)
+    # the Xeon host under oneDNN: its own markers, not mistaken for the Xeon block's or oneDNN's
+    both = tool.render(result, tool.XEON_ONEDNN)
+    assert both.startswith("<!-- bench-xeon-onednn:start -->")
+    assert "Intel Xeon host under TensorFlow's default oneDNN" in both
+    readme += f"\n{tool.XEON_ONEDNN['start']}\nold\n{tool.XEON_ONEDNN['end']}"
+    old_both = f"{tool.XEON_ONEDNN['start']}\nold\n{tool.XEON_ONEDNN['end']}"
+    assert tool.update(readme, result, tool.XEON_ONEDNN) == readme.replace(old_both, both)
+    assert tool.update(readme, result, tool.XEON).count(old_both) == 1
 
 
 def test_time_to_quality_hands_its_training_clock_to_extra_callbacks():

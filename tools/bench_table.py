@@ -6,6 +6,7 @@
                                                                 # "not measured yet" placeholder
     python tools/bench_table.py --onednn [BENCH_JSON] [--check] # the second block, below
     python tools/bench_table.py --xeon [BENCH_JSON] [--check]   # the third block, below
+    python tools/bench_table.py --xeon-onednn [BENCH_JSON] [--check]  # the fourth block, below
 
 A second block, between ``<!-- bench-onednn:start -->`` and ``<!-- bench-onednn:end -->``, holds
 the same benchmark run under TensorFlow's default oneDNN kernels
@@ -15,6 +16,9 @@ the kit switches oneDNN off for the same digits on every CPU, and that changes b
 A third block, between ``<!-- bench-xeon:start -->`` and ``<!-- bench-xeon:end -->``, holds the
 benchmark run on the course's other host (an Intel Xeon; the first block's run is the AMD EPYC
 host's), committed as ``benchmarks/bench_xeon.json``: the ratios move with the machine.
+
+A fourth block, between ``<!-- bench-xeon-onednn:start -->`` and ``<!-- bench-xeon-onednn:end -->``,
+holds the Intel Xeon host's run under oneDNN, committed as ``benchmarks/bench_xeon_onednn.json``.
 
 The block sits between ``<!-- bench:start -->`` and ``<!-- bench:end -->`` in "Measured numbers":
 the caption (date, machine, peak assumption, load) and the table come from
@@ -88,6 +92,24 @@ XEON = {
         " `python tools/bench_table.py --xeon`, not typed):"
     ),
 }
+XEON_ONEDNN = {
+    "committed": ROOT / "benchmarks" / "bench_xeon_onednn.json",
+    "start": "<!-- bench-xeon-onednn:start -->",
+    "end": "<!-- bench-xeon-onednn:end -->",
+    "placeholder": (
+        "**The same benchmark on the Intel Xeon host under TensorFlow's default oneDNN kernels**:"
+        " not measured yet. Run `TF_ENABLE_ONEDNN_OPTS=1 python -m gankit bench --out"
+        " runs/bench-xeon-onednn` on that host, idle, copy its `bench.json` to"
+        " `benchmarks/bench_xeon_onednn.json` and regenerate this block with"
+        " `python tools/bench_table.py --xeon-onednn`."
+    ),
+    "intro": (
+        "**The same benchmark on the Intel Xeon host under TensorFlow's default oneDNN kernels**"
+        " (`TF_ENABLE_ONEDNN_OPTS=1 python -m gankit bench`; regenerated from"
+        " `benchmarks/bench_xeon_onednn.json` by `python tools/bench_table.py --xeon-onednn`,"
+        " not typed):"
+    ),
+}
 MAIN = {
     "committed": COMMITTED,
     "start": START,
@@ -141,8 +163,15 @@ def main(argv=None):
         action="store_true",
         help="the Intel Xeon host's block (default file: benchmarks/bench_xeon.json)",
     )
+    which.add_argument(
+        "--xeon-onednn",
+        action="store_true",
+        help="the Intel Xeon host's oneDNN block (default file: benchmarks/bench_xeon_onednn.json)",
+    )
     args = parser.parse_args(argv)
-    block = ONEDNN if args.onednn else XEON if args.xeon else MAIN
+    block = (
+        ONEDNN if args.onednn else XEON if args.xeon else XEON_ONEDNN if args.xeon_onednn else MAIN
+    )
     try:
         result = load(args.bench_json, block)
     except (OSError, ValueError) as exc:
