@@ -501,7 +501,8 @@ def _recorded_shares(generator_path, n_groups):
     """The groups' shares that a ``train self_conditioned`` run wrote into the metrics.json beside
     its generator.keras, or None (no metrics.json there, or one without shares: a ``cgan`` run).
     A metrics.json that cannot be read, or whose shares do not fit the generator, is a one-line
-    error rather than a silent switch to the classes in turn."""
+    error rather than a silent switch to the classes in turn (shares that are not positive
+    numbers: ``sample``, when it draws by them)."""
     path = generator_path.parent / "metrics.json"
     if not path.is_file():
         return None
@@ -521,12 +522,6 @@ def _recorded_shares(generator_path, n_groups):
             f"{path}: {len(shares)} group shares, but {generator_path} draws {n_groups} groups:"
             " is it this run's metrics.json?"
         )
-    from gankit.self_conditioned import draw_groups
-
-    try:
-        draw_groups(shares, 1)  # checks them: positive finite numbers
-    except (TypeError, ValueError) as exc:
-        raise CLIError(f"{path}: {exc}") from None
     return shares
 
 
@@ -559,7 +554,10 @@ def sample(args):
             )
         shares = None if args.label is not None else _recorded_shares(args.generator, n_classes)
         if args.label is None and shares is not None:  # a self_conditioned run's k-means groups
-            labels = self_conditioned.draw_groups(shares, args.n, args.seed)
+            try:
+                labels = self_conditioned.draw_groups(shares, args.n, args.seed)
+            except (TypeError, ValueError) as exc:  # not positive finite numbers
+                raise CLIError(f"{args.generator.parent / 'metrics.json'}: {exc}") from None
             what = "samples, each group drawn by its share of the training images (metrics.json)"
         elif args.label is None:  # the classes in turn: column k holds class k
             labels, ncols = np.arange(args.n) % n_classes, min(args.n, n_classes)

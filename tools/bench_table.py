@@ -169,9 +169,8 @@ def main(argv=None):
         help="the Intel Xeon host's oneDNN block (default file: benchmarks/bench_xeon_onednn.json)",
     )
     args = parser.parse_args(argv)
-    block = (
-        ONEDNN if args.onednn else XEON if args.xeon else XEON_ONEDNN if args.xeon_onednn else MAIN
-    )
+    chosen = ((args.onednn, ONEDNN), (args.xeon, XEON), (args.xeon_onednn, XEON_ONEDNN))
+    block = next((block for flag, block in chosen if flag), MAIN)
     try:
         result = load(args.bench_json, block)
     except (OSError, ValueError) as exc:
